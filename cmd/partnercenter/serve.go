@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"partnercenter/internal/app"
+	"partnercenter/internal/demo"
+	"partnercenter/internal/platform/metrics"
+	"partnercenter/internal/server"
+)
+
+var randRead = rand.Read
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var c common
+	c.register(fs)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	withDemo := fs.Bool("demo", false, "load the demo data set if the database has none")
+	jsonLogs := fs.Bool("log-json", os.Getenv("PARTNERCENTER_LOG_JSON") != "", "log as JSON (env PARTNERCENTER_LOG_JSON)")
+	secure := fs.Bool("secure-cookies", os.Getenv("PARTNERCENTER_SECURE_COOKIES") != "", "mark session cookies Secure (behind TLS)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := newLogger(stderr, *jsonLogs)
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	db, err := c.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	sealer, err := c.sealer()
+	if err != nil {
+		return err
+	}
+	if *withDemo {
+		loaded, err := demo.Loaded(ctx, db)
+		if err != nil {
+			return err
+		}
+		if !loaded {
+			if err := demo.Load(ctx, db); err != nil {
+				return err
+			}
+			log.Info("demo data loaded", "password", demo.Password)
+		}
+	}
+	m := metrics.New()
+	m.WatchDB("write", db.WriterPool())
+	if db.ReaderPool() != db.WriterPool() {
+		m.WatchDB("read", db.ReaderPool())
+	}
+	a := &app.App{DB: db, Sealer: sealer, Log: log, Metrics: m, SecureCookies: *secure}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           server.New(a),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "partnercenter listening on http://%s (database %s)\n", ln.Addr(), db.Dialect)
+	log.Info("serving", "addr", ln.Addr().String(), "db", string(db.Dialect))
+
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}

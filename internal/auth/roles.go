@@ -1,0 +1,109 @@
+package auth
+
+import (
+	"slices"
+	"strings"
+)
+
+// Role is a named set of permissions. Provider staff and partner users draw
+// from separate role lists; a role name means nothing outside its side.
+type Role string
+
+// Provider staff roles.
+const (
+	StaffAdmin     Role = "admin"
+	StaffFinance   Role = "finance"
+	StaffPSM       Role = "psm"
+	StaffPDM       Role = "pdm"
+	StaffBD        Role = "bd"
+	StaffPSA       Role = "psa"
+	StaffEvaluator Role = "evaluator"
+	StaffSupport   Role = "support"
+)
+
+// Partner user roles. The main account holds every partner permission
+// whatever its roles say.
+const (
+	PartnerAdmin    Role = "admin"
+	PartnerFinance  Role = "finance"
+	PartnerSales    Role = "sales"
+	PartnerManager  Role = "manager" // 客户经理: sees only the customers assigned to it
+	PartnerOperator Role = "operator"
+)
+
+// StaffRoles and PartnerRoles list the roles in display order.
+var (
+	StaffRoles   = []Role{StaffAdmin, StaffFinance, StaffPSM, StaffPDM, StaffBD, StaffPSA, StaffEvaluator, StaffSupport}
+	PartnerRoles = []Role{PartnerAdmin, PartnerFinance, PartnerSales, PartnerManager, PartnerOperator}
+)
+
+// Permission names one thing a user may do. Capability issues add theirs
+// here and to the tables below, so that who-may-do-what is read in one place.
+type Permission string
+
+const (
+	// Partner side.
+	PermOrgManage    Permission = "org.manage"    // sub-accounts and their roles
+	PermAuditView    Permission = "audit.view"    // the tenant's audit log
+	PermProfileView  Permission = "profile.view"  // the partner's home page
+	PermResellerView Permission = "reseller.view" // a total distributor's indirect resellers
+
+	// Provider side.
+	PermStaffPartners Permission = "staff.partners" // create and edit partners
+	PermStaffAudit    Permission = "staff.audit"    // every tenant's audit log
+	PermStaffHome     Permission = "staff.home"     // the back-office summary
+)
+
+var staffPermissions = map[Role][]Permission{
+	StaffAdmin:     {PermStaffPartners, PermStaffAudit, PermStaffHome},
+	StaffFinance:   {PermStaffHome},
+	StaffPSM:       {PermStaffHome},
+	StaffPDM:       {PermStaffHome},
+	StaffBD:        {PermStaffHome},
+	StaffPSA:       {PermStaffHome},
+	StaffEvaluator: {PermStaffHome},
+	StaffSupport:   {PermStaffHome, PermStaffAudit},
+}
+
+var partnerPermissions = map[Role][]Permission{
+	PartnerAdmin:    {PermOrgManage, PermAuditView, PermProfileView, PermResellerView},
+	PartnerFinance:  {PermProfileView},
+	PartnerSales:    {PermProfileView, PermResellerView},
+	PartnerManager:  {PermProfileView},
+	PartnerOperator: {PermProfileView},
+}
+
+// allPartnerPermissions is what a partner's main account holds.
+var allPartnerPermissions = func() []Permission {
+	var out []Permission
+	for _, ps := range partnerPermissions {
+		for _, p := range ps {
+			if !slices.Contains(out, p) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}()
+
+// ValidStaffRole and ValidPartnerRole check a role name for its side.
+func ValidStaffRole(r Role) bool   { return slices.Contains(StaffRoles, r) }
+func ValidPartnerRole(r Role) bool { return slices.Contains(PartnerRoles, r) }
+
+// ParseRoles reads the stored, space-separated role list.
+func ParseRoles(s string) []Role {
+	var out []Role
+	for _, f := range strings.Fields(s) {
+		out = append(out, Role(f))
+	}
+	return out
+}
+
+// FormatRoles is the stored form of a role list.
+func FormatRoles(roles []Role) string {
+	parts := make([]string, len(roles))
+	for i, r := range roles {
+		parts[i] = string(r)
+	}
+	return strings.Join(parts, " ")
+}
