@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"partnercenter/internal/auth"
+	"partnercenter/internal/jobs"
 	"partnercenter/internal/store"
 )
 
@@ -80,13 +81,18 @@ func (c *common) register(fs *flag.FlagSet) {
 		"file holding the master key that seals API secrets; created if missing (env PARTNERCENTER_MASTER_KEY, base64, takes precedence)")
 }
 
-// open connects to the database and applies pending migrations.
+// open connects to the database and applies pending migrations, the job
+// queue's included.
 func (c *common) open(ctx context.Context) (*store.DB, error) {
 	db, err := store.Open(ctx, c.db)
 	if err != nil {
 		return nil, err
 	}
 	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := jobs.Migrate(ctx, db); err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -16,6 +16,7 @@ import (
 
 	"partnercenter/internal/app"
 	"partnercenter/internal/demo"
+	"partnercenter/internal/jobs"
 	"partnercenter/internal/platform/metrics"
 	"partnercenter/internal/server"
 )
@@ -63,7 +64,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if db.ReaderPool() != db.WriterPool() {
 		m.WatchDB("read", db.ReaderPool())
 	}
-	a := &app.App{DB: db, Sealer: sealer, Log: log, Metrics: m, SecureCookies: *secure}
+	runner, err := jobs.New(db, log, m, jobs.Options{})
+	if err != nil {
+		return err
+	}
+	a := &app.App{DB: db, Sealer: sealer, Log: log, Metrics: m, Jobs: runner, SecureCookies: *secure}
+	// Jobs run on a context of their own: on shutdown they are stopped after
+	// the HTTP server, so requests in flight can still enqueue work.
+	if err := runner.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("start jobs: %w", err)
+	}
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -94,6 +104,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := runner.Stop(shutdownCtx); err != nil {
+		return fmt.Errorf("stop jobs: %w", err)
 	}
 	log.Info("stopped")
 	return nil

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 
 	"partnercenter/internal/auth"
+	"partnercenter/internal/jobs"
 	"partnercenter/internal/platform/metrics"
 	"partnercenter/internal/store"
 )
@@ -18,6 +19,9 @@ type App struct {
 	Sealer  *auth.Sealer
 	Log     *slog.Logger
 	Metrics *metrics.Metrics
+	// Jobs enqueues background work in a business transaction; nil in tests
+	// that do not run jobs.
+	Jobs *jobs.Runner
 	// SecureCookies marks session cookies Secure; on when served over TLS or
 	// behind a TLS-terminating proxy.
 	SecureCookies bool

@@ -97,4 +97,3 @@ func CheckPasswordPolicy(field, password string) error {
 	}
 	return nil
 }
-

@@ -1,0 +1,134 @@
+// Package jobs owns background work: the job queue (River, on the same
+// database as the business data, so a job can be enqueued in the same
+// transaction as the change that calls for it) and the periodic jobs every
+// node schedules. River elects one leader across nodes, so a periodic job
+// runs once however many nodes there are.
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"partnercenter/internal/auth"
+	"partnercenter/internal/platform/metrics"
+	"partnercenter/internal/store"
+)
+
+// Runner is one node's job client.
+type Runner struct {
+	client *river.Client[*sql.Tx]
+	log    *slog.Logger
+}
+
+func driver(db *store.DB) riverdriver.Driver[*sql.Tx] {
+	if db.Dialect == store.Postgres {
+		return riverdatabasesql.New(db.WriterPool())
+	}
+	return riversqlite.New(db.WriterPool())
+}
+
+// Migrate creates or updates the job queue's tables.
+func Migrate(ctx context.Context, db *store.DB) error {
+	m, err := rivermigrate.New(driver(db), nil)
+	if err != nil {
+		return err
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("jobs: migrate: %w", err)
+	}
+	return nil
+}
+
+// Options tune a runner; zero values take the defaults.
+type Options struct {
+	// SessionCleanupEvery is how often expired sessions are removed.
+	SessionCleanupEvery time.Duration
+	// PollInterval is how often a node looks for new jobs.
+	PollInterval time.Duration
+}
+
+// New builds a runner with every worker and periodic job of the partner
+// center registered. Call Start to begin working.
+func New(db *store.DB, log *slog.Logger, m *metrics.Metrics, opts Options) (*Runner, error) {
+	if opts.SessionCleanupEvery == 0 {
+		opts.SessionCleanupEvery = 10 * time.Minute
+	}
+	if opts.PollInterval == 0 {
+		opts.PollInterval = time.Second
+	}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &sessionCleanupWorker{db: db, log: log, metrics: m})
+	client, err := river.NewClient(driver(db), &river.Config{
+		Logger:            log.With("component", "jobs"),
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
+		Workers:           workers,
+		FetchPollInterval: opts.PollInterval,
+		// Polling works the same on both databases and across nodes; no node
+		// depends on LISTEN/NOTIFY reaching it.
+		PollOnly: true,
+		PeriodicJobs: []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(opts.SessionCleanupEvery),
+				func() (river.JobArgs, *river.InsertOpts) { return SessionCleanupArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true}),
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Runner{client: client, log: log}, nil
+}
+
+// Start begins fetching and working jobs until Stop.
+func (r *Runner) Start(ctx context.Context) error { return r.client.Start(ctx) }
+
+// Stop lets running jobs finish (until ctx ends) and stops fetching new ones.
+func (r *Runner) Stop(ctx context.Context) error { return r.client.Stop(ctx) }
+
+// Enqueue adds a job in the caller's transaction: it exists exactly when the
+// business change that asked for it commits.
+func (r *Runner) Enqueue(ctx context.Context, tx *store.Tx, args river.JobArgs) error {
+	_, err := r.client.InsertTx(ctx, tx.SQL(), args, nil)
+	return err
+}
+
+// SessionCleanupArgs is the periodic removal of expired sessions and old
+// sign-in failures.
+type SessionCleanupArgs struct{}
+
+func (SessionCleanupArgs) Kind() string { return "session_cleanup" }
+
+type sessionCleanupWorker struct {
+	river.WorkerDefaults[SessionCleanupArgs]
+	db      *store.DB
+	log     *slog.Logger
+	metrics *metrics.Metrics
+}
+
+func (w *sessionCleanupWorker) Work(ctx context.Context, job *river.Job[SessionCleanupArgs]) error {
+	var removed int64
+	err := w.db.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		removed, err = auth.DeleteExpired(ctx, tx)
+		return err
+	})
+	outcome := "ok"
+	if err != nil {
+		outcome = "error"
+	}
+	if w.metrics != nil {
+		w.metrics.Jobs.WithLabelValues(job.Kind, outcome).Inc()
+	}
+	if err == nil && removed > 0 {
+		w.log.Info("expired sessions removed", "count", removed)
+	}
+	return err
+}
