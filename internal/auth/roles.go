@@ -47,6 +47,11 @@ const (
 	PermAuditView    Permission = "audit.view"    // the tenant's audit log
 	PermProfileView  Permission = "profile.view"  // the partner's home page
 	PermResellerView Permission = "reseller.view" // a total distributor's indirect resellers
+	// Customers: every customer of the partner, or (客户经理) only those the
+	// user manages; managing covers create, invite, freeze and assignment.
+	PermCustomerView     Permission = "customer.view"
+	PermCustomerAssigned Permission = "customer.assigned"
+	PermCustomerManage   Permission = "customer.manage"
 
 	// Provider side.
 	PermStaffPartners Permission = "staff.partners" // create and edit partners
@@ -66,11 +71,11 @@ var staffPermissions = map[Role][]Permission{
 }
 
 var partnerPermissions = map[Role][]Permission{
-	PartnerAdmin:    {PermOrgManage, PermAuditView, PermProfileView, PermResellerView},
-	PartnerFinance:  {PermProfileView},
-	PartnerSales:    {PermProfileView, PermResellerView},
-	PartnerManager:  {PermProfileView},
-	PartnerOperator: {PermProfileView},
+	PartnerAdmin:    {PermOrgManage, PermAuditView, PermProfileView, PermResellerView, PermCustomerView, PermCustomerManage},
+	PartnerFinance:  {PermProfileView, PermCustomerView},
+	PartnerSales:    {PermProfileView, PermResellerView, PermCustomerView, PermCustomerManage},
+	PartnerManager:  {PermProfileView, PermCustomerAssigned},
+	PartnerOperator: {PermProfileView, PermCustomerView},
 }
 
 // allPartnerPermissions is what a partner's main account holds.
