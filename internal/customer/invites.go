@@ -158,8 +158,7 @@ func AcceptInvite(ctx context.Context, tx *store.Tx, token string) (*Invite, *Cu
 			}
 			return nil, nil, nil, apperr.New(apperr.Conflict, "customer.associated_elsewhere", "this account is already associated with another partner")
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE customers SET partner_id = ?, association_type = ?, associated_at = ?, label = '', frozen = 0, frozen_reason = ''
-			WHERE id = ? AND partner_id IS NULL`, inv.PartnerID, int(inv.AssociationType), store.Micros(tx.Now), inv.CustomerID)
+		err = associate(ctx, tx, inv.PartnerID, inv.CustomerID, inv.AssociationType)
 	case InviteSwitchType:
 		before, err = getForUpdate(ctx, tx, inv.PartnerID, inv.CustomerID)
 		if err != nil {
@@ -180,4 +179,62 @@ func AcceptInvite(ctx context.Context, tx *store.Tx, token string) (*Invite, *Cu
 		return nil, nil, nil, err
 	}
 	return inv, before, after, nil
+}
+
+func associate(ctx context.Context, tx *store.Tx, partnerID, customerID string, t AssociationType) error {
+	res, err := tx.ExecContext(ctx, `UPDATE customers SET partner_id = ?, association_type = ?, associated_at = ?, label = '', frozen = 0, frozen_reason = ''
+		WHERE id = ? AND partner_id IS NULL`, partnerID, int(t), store.Micros(tx.Now), customerID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return errTakenByOther
+	}
+	return nil
+}
+
+// NewAccount is a cloud account that signed up with the provider directly,
+// not through a partner.
+type NewAccount struct {
+	DomainName     string
+	RealName       string
+	Type           int
+	VerifiedStatus int
+	Email          string
+	Mobile         string // 11 digits, mainland China
+	Level          string
+}
+
+// RegisterAccount records a cloud account with no partner; a partner can
+// then invite it. The provider's cloud (and the demo data) sign accounts up
+// through here.
+func RegisterAccount(ctx context.Context, tx *store.Tx, n NewAccount) (*Customer, error) {
+	if err := ValidateDomainName("domain_name", n.DomainName); err != nil {
+		return nil, err
+	}
+	c := &Customer{ID: ids.Compact(), DomainName: n.DomainName, RealName: n.RealName, Type: n.Type, VerifiedStatus: n.VerifiedStatus,
+		Email: n.Email, Level: n.Level, CreatedAt: tx.Now}
+	if c.Level == "" {
+		c.Level = "V0"
+	}
+	if n.Mobile != "" {
+		c.Mobile, c.CountryCode = "0086-"+n.Mobile, "0086"
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO customers (id, domain_name, real_name, customer_type, verified_status, email, mobile, country_code, level, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.DomainName, c.RealName, c.Type, c.VerifiedStatus, c.Email, c.Mobile,
+		c.CountryCode, c.Level, store.Micros(c.CreatedAt))
+	if errors.Is(err, store.ErrConflict) {
+		return nil, errDuplicateName
+	}
+	return c, err
+}
+
+// Associate makes a free account a partner's customer without a link; used
+// where the customer's consent was obtained elsewhere (the provider's back
+// office, the demo data).
+func Associate(ctx context.Context, tx *store.Tx, partnerID, customerID string, t AssociationType) error {
+	if !t.Valid() {
+		return apperr.Field("association_type", "customer.association_type_invalid", "choose referral or resale")
+	}
+	return associate(ctx, tx, partnerID, customerID, t)
 }

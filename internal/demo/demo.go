@@ -102,12 +102,15 @@ func Load(ctx context.Context, db *store.DB) error {
 				return err
 			}
 		}
+		userIDs := map[string]string{}
 		for _, s := range SubAccounts {
-			if _, err := auth.CreateUser(ctx, tx, auth.NewUser{Username: s.Username, DisplayName: s.DisplayName,
-				PartnerID: partnerIDs[s.Partner], Roles: []auth.Role{s.Role}, Password: Password}); err != nil {
+			u, err := auth.CreateUser(ctx, tx, auth.NewUser{Username: s.Username, DisplayName: s.DisplayName,
+				PartnerID: partnerIDs[s.Partner], Roles: []auth.Role{s.Role}, Password: Password})
+			if err != nil {
 				return fmt.Errorf("demo sub-account %s: %w", s.Username, err)
 			}
+			userIDs[s.Username] = u.ID
 		}
-		return nil
+		return loadCustomers(ctx, tx, partnerIDs, userIDs["distributor-manager"])
 	})
 }
