@@ -5,6 +5,7 @@
 //	partnercenter demo [--db URL]
 //	partnercenter user create --username NAME --role ROLE [--partner NAME] [--main] [--password P]
 //	partnercenter access-key create --partner NAME
+//	partnercenter ledger check
 package main
 
 import (
@@ -47,6 +48,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return userCommand(ctx, args, stdout)
 	case "access-key":
 		return accessKeyCommand(ctx, args, stdout)
+	case "ledger":
+		return ledgerCommand(ctx, args, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -60,6 +63,7 @@ const usage = `usage:
   partnercenter demo [--db URL]
   partnercenter user create --username NAME --role ROLE [--partner NAME] [--main] [--password P] [--db URL]
   partnercenter access-key create --partner NAME [--db URL]
+  partnercenter ledger check [--db URL]
 
 The database URL is sqlite:PATH (default sqlite:./data/partnercenter.db) or
 postgres://...; it may also be given in PARTNERCENTER_DB.

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"partnercenter/internal/store"
 	"partnercenter/internal/store/storetest"
 )
 
@@ -154,5 +155,32 @@ func BenchmarkServeReady(b *testing.B) {
 		cancel()
 		<-done
 		b.StartTimer()
+	}
+}
+
+func TestLedgerCheckCommand(t *testing.T) {
+	for name, dsn := range storetest.DSNs(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			key := filepath.Join(t.TempDir(), "master.key")
+			var out bytes.Buffer
+			if err := run(ctx, []string{"ledger", "check", "--db", dsn, "--key-file", key}, &out, io.Discard); err != nil {
+				t.Fatalf("ledger check on a sound ledger: %v\n%s", err, out.String())
+			}
+			db, err := store.Open(ctx, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if _, err := db.WriterPool().Exec(`INSERT INTO ledger_accounts (id, kind, owner_type, owner_id, credits_posted, created_at)
+				VALUES ('broken', 'balance', 'test', 'x', 5, 0)`); err != nil {
+				t.Fatal(err)
+			}
+			out.Reset()
+			err = run(ctx, []string{"ledger", "check", "--db", dsn, "--key-file", key}, &out, io.Discard)
+			if err == nil || !strings.Contains(out.String(), "account broken") {
+				t.Fatalf("ledger check on a broken ledger: err %v, report %q", err, out.String())
+			}
+		})
 	}
 }

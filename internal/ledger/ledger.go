@@ -1,0 +1,164 @@
+// Package ledger is the double-entry core that every movement of money (and
+// of voucher quota) goes through. It knows accounts and transfers, nothing of
+// partners or customers: an account is named by its owner and kind, a
+// transfer moves an amount in fen from one account to another under a code
+// (the trade type). Transfers are immutable and idempotent by a client id;
+// holds reserve (pending) and are later posted in full or in part, or
+// voided. Mistakes are corrected by new transfers, never by rewriting.
+package ledger
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"partnercenter/internal/platform/apperr"
+	"partnercenter/internal/platform/ids"
+	"partnercenter/internal/store"
+)
+
+// Account is a ledger account. Its balance is credits minus debits: money
+// held for the owner is a credit balance.
+type Account struct {
+	ID             string
+	Kind           string
+	OwnerType      string
+	OwnerID        string
+	PartnerID      string // the tenant, for scoping; empty for provider accounts
+	Unbounded      bool   // may go negative without limit (outside-world accounts)
+	CreditLimit    int64  // how far below zero the balance may go
+	DebitsPosted   int64
+	CreditsPosted  int64
+	DebitsPending  int64
+	CreditsPending int64
+	EntryCount     int64
+	CreatedAt      time.Time
+}
+
+// Balance is the posted balance.
+func (a *Account) Balance() int64 { return a.CreditsPosted - a.DebitsPosted }
+
+// Available is what may still be debited: the balance less what holds
+// reserve, plus the credit limit. Meaningless for unbounded accounts.
+func (a *Account) Available() int64 { return a.Balance() - a.DebitsPending + a.CreditLimit }
+
+// AccountSpec names an account to open.
+type AccountSpec struct {
+	Kind        string
+	OwnerType   string
+	OwnerID     string
+	PartnerID   string
+	Unbounded   bool
+	CreditLimit int64
+}
+
+const accountColumns = `id, kind, owner_type, owner_id, COALESCE(partner_id, ''), unbounded, credit_limit,
+	debits_posted, credits_posted, debits_pending, credits_pending, entry_count, created_at`
+
+func scanAccount(row interface{ Scan(...any) error }) (*Account, error) {
+	var a Account
+	var created int64
+	err := row.Scan(&a.ID, &a.Kind, &a.OwnerType, &a.OwnerID, &a.PartnerID, &a.Unbounded, &a.CreditLimit,
+		&a.DebitsPosted, &a.CreditsPosted, &a.DebitsPending, &a.CreditsPending, &a.EntryCount, &created)
+	if err != nil {
+		return nil, store.ScanErr(err)
+	}
+	a.CreatedAt = store.Time(created)
+	return &a, nil
+}
+
+// ErrAccountNotFound answers for an account id that does not exist.
+var ErrAccountNotFound = apperr.NotFoundf("ledger.account_not_found", "account not found")
+
+// Open returns the account of an owner and kind, creating it on first use.
+func Open(ctx context.Context, tx *store.Tx, spec AccountSpec) (*Account, error) {
+	a, err := Find(ctx, tx, spec.OwnerType, spec.OwnerID, spec.Kind)
+	if err == nil || !errors.Is(err, ErrAccountNotFound) {
+		return a, err
+	}
+	a = &Account{ID: ids.New(), Kind: spec.Kind, OwnerType: spec.OwnerType, OwnerID: spec.OwnerID, PartnerID: spec.PartnerID,
+		Unbounded: spec.Unbounded, CreditLimit: spec.CreditLimit, CreatedAt: tx.Now}
+	var partner any
+	if a.PartnerID != "" {
+		partner = a.PartnerID
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO ledger_accounts (id, kind, owner_type, owner_id, partner_id, unbounded, credit_limit, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, a.ID, a.Kind, a.OwnerType, a.OwnerID, partner, a.Unbounded, a.CreditLimit, store.Micros(tx.Now))
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Find returns the account of an owner and kind.
+func Find(ctx context.Context, q store.Queryer, ownerType, ownerID, kind string) (*Account, error) {
+	a, err := scanAccount(q.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM ledger_accounts
+		WHERE owner_type = ? AND owner_id = ? AND kind = ?`, ownerType, ownerID, kind))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrAccountNotFound
+	}
+	return a, err
+}
+
+// Get returns an account by id.
+func Get(ctx context.Context, q store.Queryer, id string) (*Account, error) {
+	a, err := scanAccount(q.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM ledger_accounts WHERE id = ?`, id))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrAccountNotFound
+	}
+	return a, err
+}
+
+// SetCreditLimit changes how far an account may go below zero. Lowering it
+// below what is already used is refused.
+func SetCreditLimit(ctx context.Context, tx *store.Tx, accountID string, limit int64) (before int64, err error) {
+	if limit < 0 {
+		return 0, apperr.Field("credit_limit", "ledger.limit_negative", "the credit limit cannot be negative")
+	}
+	accounts, err := lock(ctx, tx, []string{accountID})
+	if err != nil {
+		return 0, err
+	}
+	a := accounts[accountID]
+	if a.Balance()-a.DebitsPending+limit < 0 {
+		return 0, apperr.New(apperr.Conflict, "ledger.limit_below_used", "the credit limit cannot be lower than the credit already used")
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE ledger_accounts SET credit_limit = ? WHERE id = ?`, limit, accountID); err != nil {
+		return 0, err
+	}
+	return a.CreditLimit, nil
+}
+
+// BalanceAt returns an account's posted balance at a past moment.
+func BalanceAt(ctx context.Context, q store.Queryer, accountID string, at time.Time) (int64, error) {
+	var b int64
+	err := store.ScanErr(q.QueryRowContext(ctx, `SELECT balance_after FROM ledger_entries WHERE account_id = ? AND at <= ?
+		ORDER BY seq DESC LIMIT 1`, accountID, store.Micros(at)).Scan(&b))
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, nil
+	}
+	return b, err
+}
+
+// lock reads accounts for update. On PostgreSQL the rows are locked in id
+// order, so two transactions touching the same accounts cannot deadlock; on
+// SQLite the single writer already serialises transactions.
+func lock(ctx context.Context, tx *store.Tx, accountIDs []string) (map[string]*Account, error) {
+	ids := sortedUnique(accountIDs)
+	suffix := ""
+	if tx.Dialect() == store.Postgres {
+		suffix = " FOR UPDATE"
+	}
+	out := make(map[string]*Account, len(ids))
+	for _, id := range ids {
+		a, err := scanAccount(tx.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM ledger_accounts WHERE id = ?`+suffix, id))
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, ErrAccountNotFound
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[id] = a
+	}
+	return out, nil
+}
