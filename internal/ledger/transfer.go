@@ -416,4 +416,3 @@ func sortedUnique(ss []string) []string {
 	slices.Sort(out)
 	return slices.Compact(out)
 }
-
