@@ -82,12 +82,15 @@ func Open(ctx context.Context, tx *store.Tx, spec AccountSpec) (*Account, error)
 	if a.PartnerID != "" {
 		partner = a.PartnerID
 	}
+	// Two transactions may open the same account at once: the loser's insert
+	// does nothing and it reads the winner's row.
 	_, err = tx.ExecContext(ctx, `INSERT INTO ledger_accounts (id, kind, owner_type, owner_id, partner_id, unbounded, credit_limit, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, a.ID, a.Kind, a.OwnerType, a.OwnerID, partner, a.Unbounded, a.CreditLimit, store.Micros(tx.Now))
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (owner_type, owner_id, kind) DO NOTHING`,
+		a.ID, a.Kind, a.OwnerType, a.OwnerID, partner, a.Unbounded, a.CreditLimit, store.Micros(tx.Now))
 	if err != nil {
 		return nil, err
 	}
-	return a, nil
+	return Find(ctx, tx, spec.OwnerType, spec.OwnerID, spec.Kind)
 }
 
 // Find returns the account of an owner and kind.

@@ -37,6 +37,11 @@ var ErrNotFound = errors.New("not found")
 // ErrConflict reports a unique-constraint violation.
 var ErrConflict = errors.New("conflict")
 
+// ErrRetry asks InTx to run the whole transaction again: a capability
+// returns it when a concurrent transaction committed what it was about to do
+// (the same idempotency key), so that the retry finds and replays it.
+var ErrRetry = errors.New("store: retry the transaction")
+
 // DB is the application's handle on the database. On SQLite it holds one
 // writer connection (SQLite serialises writers anyway; one connection with
 // BEGIN IMMEDIATE avoids SQLITE_BUSY storms) and a pool of read-only readers.
@@ -268,6 +273,9 @@ func (db *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) error {
 
 // retryable reports whether a whole transaction may be run again.
 func retryable(err error) bool {
+	if errors.Is(err, ErrRetry) {
+		return true
+	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		return pgErr.Code == "40001" || pgErr.Code == "40P01"

@@ -1,0 +1,312 @@
+package funds
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"partnercenter/internal/customer"
+	"partnercenter/internal/ledger"
+	"partnercenter/internal/partner"
+	"partnercenter/internal/platform/apperr"
+	"partnercenter/internal/platform/ids"
+	"partnercenter/internal/store"
+)
+
+// Adjustment is one 调账记录 row.
+type Adjustment struct {
+	TransID         string
+	PartnerID       string
+	CustomerID      string
+	CustomerName    string
+	IndirectPartner string
+	OperationType   string
+	Amount          int64
+	Memo            string
+	Operator        string
+	At              time.Time
+}
+
+var (
+	errReferral = apperr.New(apperr.Conflict, "funds.referral_customer", "referral customers pay the provider themselves and cannot be funded").WithAPICode("CBC.0100")
+	errMemoLong = apperr.Field("memo", "funds.memo_long", "the memo must be at most 200 characters")
+)
+
+// Allocate (拨款) moves money from a partner to one of its resale customers:
+// from the recharge account first and, when that is not enough, the rest
+// from the credit line. client makes the operation idempotent.
+func Allocate(ctx context.Context, tx *store.Tx, partnerID, customerID string, amount int64, memo, operator, client string) (*Result, error) {
+	c, err := fundable(ctx, tx, partnerID, customerID)
+	if err != nil {
+		return nil, err
+	}
+	return adjust(ctx, tx, adjustment{partnerID: partnerID, customerID: c.ID, customerName: c.DomainName, op: OpAllocate,
+		amount: amount, memo: memo, operator: operator, client: client},
+		func(custAcct *ledger.Account) ([]ledger.Request, error) {
+			return fromPartner(ctx, tx, partnerID, custAcct.ID, amount, TradeAllocate)
+		})
+}
+
+// Reclaim (回收) returns money from a resale customer to its partner, never
+// more than the customer's available balance; used credit is repaid first.
+func Reclaim(ctx context.Context, tx *store.Tx, partnerID, customerID string, amount int64, memo, operator, client string) (*Result, error) {
+	c, err := fundable(ctx, tx, partnerID, customerID)
+	if err != nil {
+		return nil, err
+	}
+	return adjust(ctx, tx, adjustment{partnerID: partnerID, customerID: c.ID, customerName: c.DomainName, op: OpReclaim,
+		amount: amount, memo: memo, operator: operator, client: client},
+		func(custAcct *ledger.Account) ([]ledger.Request, error) {
+			return toPartner(ctx, tx, partnerID, custAcct.ID, amount, TradeReclaim)
+		})
+}
+
+// AllocateToReseller moves money from a total distributor's accounts to one
+// of its indirect resellers' recharge account.
+func AllocateToReseller(ctx context.Context, tx *store.Tx, distributorID, resellerID string, amount int64, operator, client string) (*Result, error) {
+	if err := isReseller(ctx, tx, distributorID, resellerID); err != nil {
+		return nil, err
+	}
+	return adjust(ctx, tx, adjustment{partnerID: distributorID, indirect: resellerID, op: OpAllocate, amount: amount, operator: operator, client: client},
+		func(*ledger.Account) ([]ledger.Request, error) {
+			dst, err := rechargeAccount(ctx, tx, resellerID)
+			if err != nil {
+				return nil, err
+			}
+			return fromPartner(ctx, tx, distributorID, dst.ID, amount, TradeAllocate)
+		})
+}
+
+// ReclaimFromReseller takes money back from an indirect reseller's recharge
+// account, never more than its available balance.
+func ReclaimFromReseller(ctx context.Context, tx *store.Tx, distributorID, resellerID string, amount int64, operator, client string) (*Result, error) {
+	if err := isReseller(ctx, tx, distributorID, resellerID); err != nil {
+		return nil, err
+	}
+	return adjust(ctx, tx, adjustment{partnerID: distributorID, indirect: resellerID, op: OpReclaim, amount: amount, operator: operator, client: client},
+		func(*ledger.Account) ([]ledger.Request, error) {
+			src, err := rechargeAccount(ctx, tx, resellerID)
+			if err != nil {
+				return nil, err
+			}
+			return toPartner(ctx, tx, distributorID, src.ID, amount, TradeReclaim)
+		})
+}
+
+func isReseller(ctx context.Context, tx *store.Tx, distributorID, resellerID string) error {
+	if resellerID == "" || resellerID == distributorID {
+		return apperr.Field("indirect_partner_id", "funds.reseller_required", "choose one of your indirect resellers").WithAPICode("CBC.0100")
+	}
+	_, err := partner.ActingFor(ctx, tx, distributorID, resellerID)
+	return err
+}
+
+// fundable returns a customer of the partner that may receive funds.
+func fundable(ctx context.Context, tx *store.Tx, partnerID, customerID string) (*customer.Customer, error) {
+	c, err := customer.Get(ctx, tx, customer.PartnerScope(partnerID), customerID)
+	if err != nil {
+		return nil, err
+	}
+	if c.AssociationType != customer.Resale {
+		return nil, errReferral
+	}
+	return c, nil
+}
+
+type adjustment struct {
+	partnerID, customerID, customerName, indirect string
+	op                                            string
+	amount                                        int64
+	memo, operator, client                        string
+}
+
+func (a adjustment) hash() string {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%s|%s|%s|%s|%d|%s", a.partnerID, a.customerID, a.indirect, a.op, a.amount, a.memo)))
+	return hex.EncodeToString(sum[:])
+}
+
+// adjust runs one idempotent 调账 operation: it replays an earlier one with
+// the same client id, or applies the transfers plan builds and records the
+// operation.
+func adjust(ctx context.Context, tx *store.Tx, a adjustment, plan func(customerAccount *ledger.Account) ([]ledger.Request, error)) (*Result, error) {
+	if err := checkAmount(a.amount); err != nil {
+		return nil, err
+	}
+	a.memo = strings.TrimSpace(a.memo)
+	if len([]rune(a.memo)) > 200 {
+		return nil, errMemoLong
+	}
+	if a.client == "" {
+		a.client = ids.New()
+	}
+	var transID, hash string
+	err := store.ScanErr(tx.QueryRowContext(ctx, `SELECT trans_id, request_hash FROM fund_adjustments WHERE client_id = ?`, a.client).Scan(&transID, &hash))
+	switch {
+	case err == nil:
+		if hash != a.hash() {
+			return nil, ledger.ErrIdempotencyConflict
+		}
+		return &Result{TransID: transID, Amount: a.amount, Replayed: true}, nil
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, err
+	}
+	var custAcct *ledger.Account
+	if a.customerID != "" {
+		if custAcct, err = customerAccount(ctx, tx, a.partnerID, a.customerID); err != nil {
+			return nil, err
+		}
+	}
+	reqs, err := plan(custAcct)
+	if err != nil {
+		return nil, err
+	}
+	meta := map[string]string{"detail": a.op}
+	if a.customerID != "" {
+		meta["customer_id"], meta["account_name"] = a.customerID, a.customerName
+	}
+	if a.indirect != "" {
+		meta["indirect_partner_id"] = a.indirect
+	}
+	for i := range reqs {
+		reqs[i].ClientID = fmt.Sprintf("%s:%d", a.client, i)
+		reqs[i].Meta = meta
+	}
+	ts, err := ledger.Apply(ctx, tx, reqs...)
+	if err != nil {
+		return nil, err
+	}
+	transID = ts[0].LinkedID
+	_, err = tx.ExecContext(ctx, `INSERT INTO fund_adjustments (trans_id, client_id, request_hash, partner_id, customer_id, indirect_partner,
+		operation_type, amount, memo, operator, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		transID, a.client, a.hash(), a.partnerID, nullable(a.customerID), nullable(a.indirect), a.op, a.amount, a.memo, a.operator,
+		store.Micros(tx.Now))
+	if errors.Is(err, store.ErrConflict) {
+		// A concurrent request with the same client id committed first: run
+		// again, and the retry replays it.
+		return nil, store.ErrRetry
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Result{TransID: transID, Amount: a.amount}, nil
+}
+
+// fromPartner plans moving amount out of a partner: the recharge account's
+// available balance first, then the credit line.
+func fromPartner(ctx context.Context, tx *store.Tx, partnerID, to string, amount int64, code string) ([]ledger.Request, error) {
+	r, err := rechargeAccount(ctx, tx, partnerID)
+	if err != nil {
+		return nil, err
+	}
+	c, err := creditAccount(ctx, tx, partnerID)
+	if err != nil {
+		return nil, err
+	}
+	fromRecharge := min(max(r.Available(), 0), amount)
+	var reqs []ledger.Request
+	if fromRecharge > 0 {
+		reqs = append(reqs, ledger.Request{Debit: r.ID, Credit: to, Amount: fromRecharge, Code: code})
+	}
+	if rest := amount - fromRecharge; rest > 0 {
+		// The ledger refuses this if the credit line is short, and the whole
+		// operation fails.
+		reqs = append(reqs, ledger.Request{Debit: c.ID, Credit: to, Amount: rest, Code: code})
+	}
+	return reqs, nil
+}
+
+// toPartner plans moving amount back into a partner: repaying used credit
+// first, the rest to the recharge account.
+func toPartner(ctx context.Context, tx *store.Tx, partnerID, from string, amount int64, code string) ([]ledger.Request, error) {
+	r, err := rechargeAccount(ctx, tx, partnerID)
+	if err != nil {
+		return nil, err
+	}
+	c, err := creditAccount(ctx, tx, partnerID)
+	if err != nil {
+		return nil, err
+	}
+	toCredit := min(max(-c.Balance(), 0), amount)
+	var reqs []ledger.Request
+	if toCredit > 0 {
+		reqs = append(reqs, ledger.Request{Debit: from, Credit: c.ID, Amount: toCredit, Code: code})
+	}
+	if rest := amount - toCredit; rest > 0 {
+		reqs = append(reqs, ledger.Request{Debit: from, Credit: r.ID, Amount: rest, Code: code})
+	}
+	return reqs, nil
+}
+
+// AdjustmentFilter selects 调账记录.
+type AdjustmentFilter struct {
+	PartnerID     string
+	CustomerID    string
+	OperationType string
+	TransID       string
+	From, To      time.Time
+	Offset, Limit int
+}
+
+// Adjustments lists a partner's 调账记录, newest first, with the total.
+func Adjustments(ctx context.Context, q store.Queryer, f AdjustmentFilter) ([]Adjustment, int, error) {
+	where, args := []string{"a.partner_id = ?"}, []any{f.PartnerID}
+	if f.CustomerID != "" {
+		where = append(where, "a.customer_id = ?")
+		args = append(args, f.CustomerID)
+	}
+	if f.OperationType != "" {
+		where = append(where, "a.operation_type = ?")
+		args = append(args, f.OperationType)
+	}
+	if f.TransID != "" {
+		where = append(where, "a.trans_id = ?")
+		args = append(args, f.TransID)
+	}
+	if !f.From.IsZero() {
+		where = append(where, "a.at >= ?")
+		args = append(args, store.Micros(f.From))
+	}
+	if !f.To.IsZero() {
+		where = append(where, "a.at <= ?")
+		args = append(args, store.Micros(f.To))
+	}
+	w := strings.Join(where, " AND ")
+	var total int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM fund_adjustments a WHERE `+w, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	if f.Limit <= 0 {
+		f.Limit = 10
+	}
+	rows, err := q.QueryContext(ctx, `SELECT a.trans_id, a.partner_id, COALESCE(a.customer_id, ''), COALESCE(c.domain_name, ''),
+		COALESCE(a.indirect_partner, ''), a.operation_type, a.amount, a.memo, a.operator, a.at
+		FROM fund_adjustments a LEFT JOIN customers c ON c.id = a.customer_id WHERE `+w+` ORDER BY a.at DESC, a.trans_id DESC LIMIT ? OFFSET ?`,
+		append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []Adjustment
+	for rows.Next() {
+		var a Adjustment
+		var at int64
+		if err := rows.Scan(&a.TransID, &a.PartnerID, &a.CustomerID, &a.CustomerName, &a.IndirectPartner, &a.OperationType,
+			&a.Amount, &a.Memo, &a.Operator, &at); err != nil {
+			return nil, 0, err
+		}
+		a.At = store.Time(at)
+		out = append(out, a)
+	}
+	return out, total, rows.Err()
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
