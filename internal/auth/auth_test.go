@@ -97,7 +97,9 @@ func TestPasswordChangeEndsOtherSessions(t *testing.T) {
 		_, keep, _ := auth.SignIn(ctx, db, "bob", pw, "1.1.1.1", "a")
 		_, other, _ := auth.SignIn(ctx, db, "bob", pw, "2.2.2.2", "b")
 
-		err := db.InTx(ctx, func(tx *store.Tx) error { return auth.ChangePassword(ctx, tx, u.ID, "wrong", "N3w#Password", auth.HashToken(keep)) })
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			return auth.ChangePassword(ctx, tx, u.ID, "wrong", "N3w#Password", auth.HashToken(keep))
+		})
 		if e, ok := apperr.As(err); !ok || e.Field != "current" {
 			t.Fatalf("wrong current password: err = %v, want a field error on current", err)
 		}
@@ -105,7 +107,9 @@ func TestPasswordChangeEndsOtherSessions(t *testing.T) {
 		if e, ok := apperr.As(err); !ok || e.Field != "new" {
 			t.Fatalf("weak new password: err = %v, want a field error on new", err)
 		}
-		if err := db.InTx(ctx, func(tx *store.Tx) error { return auth.ChangePassword(ctx, tx, u.ID, pw, "N3w#Password", auth.HashToken(keep)) }); err != nil {
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			return auth.ChangePassword(ctx, tx, u.ID, pw, "N3w#Password", auth.HashToken(keep))
+		}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := auth.Authenticate(ctx, db, keep); err != nil {

@@ -298,7 +298,10 @@ func TestFreezeInvitesAndTypeSwitch(t *testing.T) {
 		if err := tx(func(tx *store.Tx) error { _, _, err := customer.Freeze(ctx, tx, f.other.ID, c.ID, 1, "r"); return err }); !errors.Is(err, customer.ErrNotFound) {
 			t.Errorf("freezing another tenant's customer: %v", err)
 		}
-		if err := tx(func(tx *store.Tx) error { _, _, err := customer.Freeze(ctx, tx, f.dist.ID, c.ID, 2, "overdue"); return err }); err != nil {
+		if err := tx(func(tx *store.Tx) error {
+			_, _, err := customer.Freeze(ctx, tx, f.dist.ID, c.ID, 2, "overdue")
+			return err
+		}); err != nil {
 			t.Fatal(err)
 		}
 		got, _ := customer.Get(ctx, db.Reader(), customer.PartnerScope(f.dist.ID), c.ID)
@@ -385,7 +388,9 @@ func TestCheckIdentity(t *testing.T) {
 		f := setup(t, db)
 		ctx := context.Background()
 		f.create(t, f.dist, customer.NewCustomer{DomainName: "taken-name", Email: "a@b.example", Mobile: "13800000000"})
-		check := func(typ, v string) (*customer.Identity, error) { return customer.CheckIdentity(ctx, db.Reader(), typ, v) }
+		check := func(typ, v string) (*customer.Identity, error) {
+			return customer.CheckIdentity(ctx, db.Reader(), typ, v)
+		}
 		if id, err := check("name", "Taken-Name"); err != nil || id.Available {
 			t.Errorf("taken name: %+v %v", id, err)
 		}
