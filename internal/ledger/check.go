@@ -38,7 +38,8 @@ func RegisterCheck(name string, fn Checker) { extraChecks = append(extraChecks, 
 //     is its balance;
 //   - each account's pending amounts are the sum of its open holds;
 //   - no bounded account is beyond its limit;
-//   - each posted movement has exactly its two entries.
+//   - each posted movement has exactly its two entries;
+//   - the daily sums agree with the entries.
 func Check(ctx context.Context, q store.Queryer) ([]Violation, error) {
 	var out []Violation
 	add := func(inv, format string, args ...any) { out = append(out, Violation{inv, fmt.Sprintf(format, args...)}) }
@@ -149,6 +150,24 @@ func Check(ctx context.Context, q store.Queryer) ([]Violation, error) {
 			return nil, err
 		}
 		add("two entries per movement", "transfer %s has %d entries", id, n)
+	}
+	rows.Close()
+
+	rows, err = q.QueryContext(ctx, `SELECT a.id, a.entry_count, a.credits_posted - a.debits_posted, COALESCE(d.n, 0), COALESCE(d.net, 0)
+		FROM ledger_accounts a LEFT JOIN (SELECT account_id, SUM(n) AS n, SUM(credits) - SUM(debits) AS net FROM ledger_daily
+			GROUP BY account_id) d ON d.account_id = a.id
+		WHERE a.entry_count <> COALESCE(d.n, 0) OR a.credits_posted - a.debits_posted <> COALESCE(d.net, 0)`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id string
+		var count, balance, n, net int64
+		if err := rows.Scan(&id, &count, &balance, &n, &net); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		add("daily sums = entries", "account %s: %d entries and balance %d, daily sums say %d and %d", id, count, balance, n, net)
 	}
 	rows.Close()
 

@@ -285,3 +285,69 @@ func TestConcurrentTransfersKeepInvariants(t *testing.T) {
 		mustCheck(t, db)
 	})
 }
+
+func TestStatementPagesTotalsAndExport(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		x := open(t, db)
+		ctx := context.Background()
+		real := db.Now
+		// Three billing days: 2026-03-01 23:30 CST is still March 1st.
+		day1 := time.Date(2026, 3, 1, 23, 30, 0, 0, ledger.BillingZone)
+		for i := 0; i < 25; i++ {
+			at := day1.Add(time.Duration(i) * 3 * time.Hour)
+			db.Now = func() time.Time { return at }
+			code := "RECHARGE"
+			req := ledger.Request{ClientID: fmt.Sprintf("s%d", i), Debit: x.world.ID, Credit: x.a.ID, Amount: int64(i+1) * 100, Code: code}
+			if i%5 == 4 {
+				req = ledger.Request{ClientID: fmt.Sprintf("s%d", i), Debit: x.a.ID, Credit: x.b.ID, Amount: 50, Code: "BEADJUST", Meta: map[string]string{"customer_id": "c1"}}
+			}
+			if _, err := apply(db, req); err != nil {
+				t.Fatal(err)
+			}
+		}
+		db.Now = real
+		first, last := ledger.DayOf(day1), ledger.DayOf(day1.Add(72*time.Hour))
+		if first != ledger.DayOf(time.Date(2026, 3, 1, 0, 0, 0, 0, ledger.BillingZone)) {
+			t.Fatalf("23:30 CST fell on another billing day")
+		}
+		lines, tot, err := ledger.Statement(ctx, db.Reader(), ledger.StatementFilter{AccountID: x.a.ID, FromDay: first, ToDay: last, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantIncome := int64(0)
+		for i := 0; i < 25; i++ {
+			if i%5 != 4 {
+				wantIncome += int64(i+1) * 100
+			}
+		}
+		if tot.Count != 25 || tot.Income != wantIncome || tot.Expense != 5*50 || len(lines) != 10 {
+			t.Fatalf("totals %+v, %d lines", tot, len(lines))
+		}
+		if lines[0].BalanceAfter != wantIncome-250 || lines[0].Code != "BEADJUST" || lines[0].Meta["customer_id"] != "c1" || lines[0].Amount != -50 {
+			t.Fatalf("newest line = %+v", lines[0])
+		}
+		// Only March 1st: the first entry (23:30) alone.
+		_, tot1, _ := ledger.Statement(ctx, db.Reader(), ledger.StatementFilter{AccountID: x.a.ID, FromDay: first, ToDay: first})
+		if tot1.Count != 1 {
+			t.Fatalf("first day count = %d", tot1.Count)
+		}
+		byCode, totCode, _ := ledger.Statement(ctx, db.Reader(), ledger.StatementFilter{AccountID: x.a.ID, FromDay: first, ToDay: last, Codes: []string{"BEADJUST"}, Limit: 100})
+		if totCode.Count != 5 || len(byCode) != 5 {
+			t.Fatalf("by code: %+v", totCode)
+		}
+		var seen int
+		var prev int64
+		err = ledger.EachLine(ctx, db.Reader(), ledger.StatementFilter{AccountID: x.a.ID, FromDay: first, ToDay: last}, func(l ledger.Line) error {
+			prev += l.Amount
+			if l.BalanceAfter != prev {
+				return fmt.Errorf("line %d: balance_after %d, running sum %d", seen, l.BalanceAfter, prev)
+			}
+			seen++
+			return nil
+		})
+		if err != nil || seen != 25 {
+			t.Fatalf("export saw %d lines: %v", seen, err)
+		}
+		mustCheck(t, db)
+	})
+}

@@ -268,9 +268,16 @@ func Apply(ctx context.Context, tx *store.Tx, reqs ...Request) ([]*Transfer, err
 			return nil, err
 		}
 	}
+	day := DayOf(tx.Now)
 	for _, e := range entries {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_entries (id, transfer_id, account_id, seq, amount, balance_after, code, at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, ids.New(), e.transfer, e.account, e.seq, e.amount, e.after, e.code, store.Micros(tx.Now)); err != nil {
+			return nil, err
+		}
+		credit, debit := max(e.amount, 0), max(-e.amount, 0)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_daily (account_id, day, code, credits, debits, n) VALUES (?, ?, ?, ?, ?, 1)
+			ON CONFLICT (account_id, day, code) DO UPDATE SET credits = ledger_daily.credits + excluded.credits,
+			debits = ledger_daily.debits + excluded.debits, n = ledger_daily.n + 1`, e.account, day, e.code, credit, debit); err != nil {
 			return nil, err
 		}
 	}

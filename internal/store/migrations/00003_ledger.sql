@@ -58,10 +58,27 @@ CREATE TABLE ledger_entries (
     at            BIGINT NOT NULL
 );
 CREATE UNIQUE INDEX ledger_entries_account_seq ON ledger_entries (account_id, seq);
-CREATE INDEX ledger_entries_account_at ON ledger_entries (account_id, at);
+CREATE INDEX ledger_entries_account_at ON ledger_entries (account_id, at, seq);
+CREATE INDEX ledger_entries_account_code_at ON ledger_entries (account_id, code, at, seq);
+
+-- Per account, day and code: what came in, what went out, how many entries.
+-- Statement totals and counts over a year read at most a few hundred of
+-- these instead of every entry. Days are calendar days in China Standard
+-- Time (UTC+8, no daylight saving), the provider's billing day, numbered
+-- from 1970-01-01.
+CREATE TABLE ledger_daily (
+    account_id TEXT NOT NULL REFERENCES ledger_accounts(id),
+    day        INTEGER NOT NULL,
+    code       TEXT NOT NULL,
+    credits    BIGINT NOT NULL,
+    debits     BIGINT NOT NULL,
+    n          BIGINT NOT NULL,
+    PRIMARY KEY (account_id, day, code)
+);
 CREATE INDEX ledger_entries_transfer ON ledger_entries (transfer_id);
 
 -- +goose Down
+DROP TABLE ledger_daily;
 DROP TABLE ledger_entries;
 DROP TABLE ledger_transfers;
 DROP TABLE ledger_accounts;
