@@ -238,3 +238,21 @@ func Associate(ctx context.Context, tx *store.Tx, partnerID, customerID string, 
 	}
 	return associate(ctx, tx, partnerID, customerID, t)
 }
+
+// Unassociate ends a customer's association with its partner: the account
+// becomes free, its label and freeze are cleared, and its manager period
+// ends now (history is kept). Money and coupons are the caller's to settle
+// in the same transaction.
+func Unassociate(ctx context.Context, tx *store.Tx, partnerID, customerID string) error {
+	res, err := tx.ExecContext(ctx, `UPDATE customers SET partner_id = NULL, association_type = NULL, associated_at = NULL, label = '',
+		frozen = 0, frozen_reason = '' WHERE id = ? AND partner_id = ?`, customerID, partnerID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return ErrNotFound
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE customer_manager_periods SET ends_at = ? WHERE customer_id = ? AND ends_at IS NULL`,
+		store.Micros(tx.Now), customerID)
+	return err
+}

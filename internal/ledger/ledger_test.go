@@ -158,6 +158,9 @@ func TestHoldsPostVoidTimeoutAndHistory(t *testing.T) {
 		if a.Balance() != 55_00 || a.Available() != 55_00 || balance(t, db, x.b).Balance() != 45_00 {
 			t.Fatalf("after partial post: a %d/%d", a.Balance(), a.Available())
 		}
+		if again, err := apply(db, ledger.Request{ClientID: "p1", PostPendingID: hold[0].ID, Amount: 45_00, Code: "ORDER"}); err != nil || !again[0].Replayed {
+			t.Fatalf("retrying a post: %v", err)
+		}
 		if _, err := apply(db, ledger.Request{ClientID: "p2", VoidPendingID: hold[0].ID, Code: "ORDER"}); !errors.Is(err, ledger.ErrPendingSettled) {
 			t.Fatalf("voiding a posted hold: %v", err)
 		}

@@ -162,7 +162,13 @@ func Apply(ctx context.Context, tx *store.Tx, reqs ...Request) ([]*Transfer, err
 			return nil, err
 		}
 	}
-	replayed, err := replays(ctx, tx, reqs)
+	// Fingerprints are taken of the requests as the caller sent them, before
+	// settling a hold fills in its accounts, so that a retry matches.
+	hashes := make([]string, len(reqs))
+	for i := range reqs {
+		hashes[i] = reqs[i].hash()
+	}
+	replayed, err := replays(ctx, tx, reqs, hashes)
 	if err != nil || replayed != nil {
 		return replayed, err
 	}
@@ -190,6 +196,9 @@ func Apply(ctx context.Context, tx *store.Tx, reqs ...Request) ([]*Transfer, err
 		}
 		holds[pid] = h
 		r.Debit, r.Credit = h.Debit, h.Credit
+		if r.Meta == nil {
+			r.Meta = h.Meta
+		}
 		if r.kind() == KindPost && r.Amount == 0 {
 			r.Amount = h.Amount
 		}
@@ -257,7 +266,7 @@ func Apply(ctx context.Context, tx *store.Tx, reqs ...Request) ([]*Transfer, err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO ledger_transfers (id, client_id, request_hash, debit_account_id, credit_account_id,
 			amount, kind, pending_id, code, linked_id, timeout_at, meta, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			t.ID, t.ClientID, reqs[i].hash(), t.Debit, t.Credit, t.Amount, t.Kind, pending, t.Code, t.LinkedID,
+			t.ID, t.ClientID, hashes[i], t.Debit, t.Credit, t.Amount, t.Kind, pending, t.Code, t.LinkedID,
 			store.NullMicros(t.TimeoutAt), string(meta), store.Micros(t.CreatedAt))
 		if errors.Is(err, store.ErrConflict) {
 			// The same client id twice in one call, or a concurrent request
@@ -312,7 +321,7 @@ func checkAvailable(a *Account, amount int64) error {
 // replays answers a call whose client ids were all used before by the same
 // requests. A call mixing used and new ids, or reusing an id for another
 // request, is refused.
-func replays(ctx context.Context, tx *store.Tx, reqs []Request) ([]*Transfer, error) {
+func replays(ctx context.Context, tx *store.Tx, reqs []Request, hashes []string) ([]*Transfer, error) {
 	out := make([]*Transfer, len(reqs))
 	found := 0
 	for i := range reqs {
@@ -325,7 +334,7 @@ func replays(ctx context.Context, tx *store.Tx, reqs []Request) ([]*Transfer, er
 		if err != nil {
 			return nil, err
 		}
-		if hash != reqs[i].hash() {
+		if hash != hashes[i] {
 			return nil, ErrIdempotencyConflict
 		}
 		t.Replayed = true

@@ -51,7 +51,28 @@ CREATE TABLE withdrawals (
 CREATE INDEX withdrawals_partner ON withdrawals (partner_id, requested_at);
 CREATE INDEX withdrawals_status ON withdrawals (status, requested_at);
 
+-- 解除关联 requests: the partner's main account asks, the customer confirms
+-- on its own page (only the token's hash is kept), and on confirmation the
+-- customer's remaining balance returns to the partner in the same
+-- transaction as the unbinding.
+CREATE TABLE unbind_requests (
+    id              TEXT PRIMARY KEY,
+    partner_id      TEXT NOT NULL REFERENCES partners(id),
+    customer_id     TEXT NOT NULL REFERENCES customers(id),
+    token_hash      TEXT NOT NULL UNIQUE,
+    status          TEXT NOT NULL,
+    requested_by    TEXT NOT NULL,
+    requested_at    BIGINT NOT NULL,
+    expires_at      BIGINT NOT NULL,
+    completed_at    BIGINT,
+    returned_amount BIGINT NOT NULL DEFAULT 0,
+    trans_id        TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX unbind_requests_customer ON unbind_requests (customer_id, requested_at);
+CREATE INDEX unbind_requests_partner ON unbind_requests (partner_id, requested_at);
+
 -- +goose Down
+DROP TABLE unbind_requests;
 DROP TABLE withdrawals;
 DROP TABLE fund_adjustments;
 DROP TABLE credit_line_changes;
