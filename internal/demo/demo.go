@@ -72,6 +72,15 @@ func Load(ctx context.Context, db *store.DB) error {
 		return fmt.Errorf("demo: the database already holds partners; load the demo data into an empty database")
 	}
 	ctx = auth.WithPrincipal(ctx, &auth.Principal{Kind: auth.KindStaff, UserID: "system", Username: "demo-loader"})
+	if err := loadOrganisations(ctx, db); err != nil {
+		return err
+	}
+	return loadFunds(ctx, db, db.Now().UTC())
+}
+
+// loadOrganisations writes staff, partners, their users and customers in one
+// transaction.
+func loadOrganisations(ctx context.Context, db *store.DB) error {
 	return db.InTx(ctx, func(tx *store.Tx) error {
 		staffIDs := map[string]string{}
 		for _, s := range Staff {

@@ -3,10 +3,13 @@ package demo_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"partnercenter/internal/auth"
 	"partnercenter/internal/customer"
 	"partnercenter/internal/demo"
+	"partnercenter/internal/funds"
+	"partnercenter/internal/ledger"
 	"partnercenter/internal/store"
 	"partnercenter/internal/store/storetest"
 )
@@ -46,6 +49,22 @@ func TestDemoDataSet(t *testing.T) {
 		resellers, _ := customer.ScopeFor(ctx, db.Reader(), dist.Principal(), customer.ResellerCustomers, "")
 		if _, n, _ := customer.List(ctx, db.Reader(), resellers, customer.Filter{}); n != 9 {
 			t.Errorf("resellers' customers = %d, want 9", n)
+		}
+		// A year of money history, and the ledger is sound.
+		b, err := funds.PartnerBalances(ctx, db.Reader(), dist.PartnerID)
+		if err != nil || b.CreditLine != 50_000_00 || b.Recharge <= 0 {
+			t.Errorf("distributor balances: %+v %v", b, err)
+		}
+		q := funds.StatementQuery{PartnerID: dist.PartnerID}
+		if err := q.Normalize(time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		_, tot, err := funds.Statement(ctx, db.Reader(), q)
+		if err != nil || tot.Count < 100 {
+			t.Errorf("distributor statement over the last year: %+v %v", tot, err)
+		}
+		if vs, err := ledger.Check(ctx, db.Reader()); err != nil || len(vs) > 0 {
+			t.Errorf("ledger check after the demo: %v %v", vs, err)
 		}
 		mgr, _ := auth.GetUserByUsername(ctx, db.Reader(), "distributor-manager")
 		mine, _ := customer.ScopeFor(ctx, db.Reader(), mgr.Principal(), customer.OwnCustomers, "")

@@ -236,9 +236,13 @@ const maxAttempts = 8
 // whole of fn is run again, so fn must not have effects outside the
 // transaction other than through AfterCommit.
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	return db.inTx(ctx, db.Now, fn)
+}
+
+func (db *DB) inTx(ctx context.Context, now func() time.Time, fn func(tx *Tx) error) error {
 	var err error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
-		err = db.inTxOnce(ctx, fn)
+		err = db.inTxOnceAt(ctx, now, fn)
 		if err == nil || !retryable(err) {
 			return err
 		}
@@ -252,12 +256,19 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	return err
 }
 
-func (db *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) error {
+// InTxAt runs a transaction whose 'now' is the given moment instead of the
+// clock's: for loading history (the demo data set, imports), never for live
+// requests.
+func (db *DB) InTxAt(ctx context.Context, at time.Time, fn func(tx *Tx) error) error {
+	return db.inTx(ctx, func() time.Time { return at }, fn)
+}
+
+func (db *DB) inTxOnceAt(ctx context.Context, now func() time.Time, fn func(tx *Tx) error) error {
 	sqlTx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return translate(err)
 	}
-	tx := &Tx{tx: sqlTx, dialect: db.Dialect, Now: db.Now().UTC()}
+	tx := &Tx{tx: sqlTx, dialect: db.Dialect, Now: now().UTC()}
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
 		return err
