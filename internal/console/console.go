@@ -1,12 +1,144 @@
 // Package console serves the web console: server-rendered pages for partner
-// users and provider staff, with embedded assets.
+// users and provider staff, with their templates and static assets embedded.
+// It owns the console's HTTP side only: sessions as cookies, the navigation,
+// forms and their messages, and rendering; every rule it applies lives in a
+// capability package it calls (auth, partner, audit, ...).
 package console
 
 import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"html/template"
+	"io/fs"
 	"net/http"
+	"strings"
 
 	"partnercenter/internal/app"
+	"partnercenter/internal/auth"
+	"partnercenter/internal/platform/i18n"
 )
 
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed assets
+var assetFS embed.FS
+
+// handler is the console of one node.
+type handler struct {
+	app   *app.App
+	mux   *http.ServeMux
+	pages map[i18n.Lang]map[string]*template.Template
+	// routes maps the path of every registered page to the permissions that
+	// open it; the navigation shows an entry only when its path is here.
+	routes map[string][]auth.Permission
+	cop    *http.CrossOriginProtection
+	// assetVersion changes whenever an asset does, so that assets can be
+	// cached for a year and still never be stale.
+	assetVersion string
+}
+
 // Mount registers the console's routes on mux.
-func Mount(mux *http.ServeMux, a *app.App) {}
+func Mount(mux *http.ServeMux, a *app.App) {
+	h := newHandler(mux, a)
+	h.routesTable()
+}
+
+func newHandler(mux *http.ServeMux, a *app.App) *handler {
+	h := &handler{app: a, mux: mux, routes: map[string][]auth.Permission{}, cop: http.NewCrossOriginProtection()}
+	h.assetVersion = versionOf(assetFS)
+	h.pages = parseTemplates()
+	h.cop.SetDenyHandler(http.HandlerFunc(h.crossOriginRefused))
+	return h
+}
+
+// routesTable is every console route. A page's permissions are given here
+// once; the navigation (menu.go) shows a page's entry when it is registered
+// here and the user holds one of its permissions.
+func (h *handler) routesTable() {
+	anyone := []auth.Permission(nil) // any signed-in user
+
+	h.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/console/", http.StatusFound)
+	})
+	assets, _ := fs.Sub(assetFS, "assets")
+	h.mux.Handle("GET /console/assets/", http.StripPrefix("/console/assets/", h.cacheForever(http.FileServerFS(assets))))
+	h.public("/console/", h.notFound)
+	h.public("GET /console/signin", h.signInPage)
+	h.public("POST /console/signin", h.signIn)
+	h.public("POST /console/signout", h.signOut)
+	h.public("POST /console/locale", h.setLocale)
+
+	h.page("GET /console/{$}", anyone, h.start)
+	h.page("GET /console/password", anyone, h.passwordPage)
+	h.page("POST /console/password", anyone, h.changePassword)
+
+	h.page("GET /console/home", perms(auth.PermProfileView), h.partnerHome)
+	h.page("GET /console/org", perms(auth.PermOrgManage), h.orgPage)
+	h.page("GET /console/org/users/new", perms(auth.PermOrgManage), h.newSubAccountPage)
+	h.page("POST /console/org/users/new", perms(auth.PermOrgManage), h.createSubAccount)
+	h.page("GET /console/org/users/{id}", perms(auth.PermOrgManage), h.subAccountPage)
+	h.page("GET /console/org/users/{id}/roles", perms(auth.PermOrgManage), h.rolesPage)
+	h.page("POST /console/org/users/{id}/roles", perms(auth.PermOrgManage), h.saveRoles)
+	h.page("POST /console/org/users/{id}/status", perms(auth.PermOrgManage), h.setStatus)
+	h.page("GET /console/audit", perms(auth.PermAuditView, auth.PermStaffAudit), h.auditPage)
+
+	h.page("GET /console/staff", perms(auth.PermStaffHome), h.staffHome)
+	h.page("GET /console/staff/partners", perms(auth.PermStaffPartners), h.partnersPage)
+	h.page("GET /console/staff/partners/new", perms(auth.PermStaffPartners), h.newPartnerPage)
+	h.page("POST /console/staff/partners/new", perms(auth.PermStaffPartners), h.createPartner)
+	h.page("GET /console/staff/partners/{id}", perms(auth.PermStaffPartners), h.partnerPage)
+	h.page("GET /console/staff/partners/{id}/edit", perms(auth.PermStaffPartners), h.editPartnerPage)
+	h.page("POST /console/staff/partners/{id}/edit", perms(auth.PermStaffPartners), h.savePartner)
+}
+
+func perms(p ...auth.Permission) []auth.Permission { return p }
+
+// page registers a route for signed-in users holding one of perms (any
+// signed-in user when perms is empty).
+func (h *handler) page(pattern string, need []auth.Permission, fn func(*call) error) {
+	if method, path, ok := strings.Cut(pattern, " "); ok && method == "GET" {
+		h.routes[strings.TrimSuffix(path, "{$}")] = need
+	}
+	h.handle(pattern, true, need, fn)
+}
+
+// public registers a route that answers without a session; it still knows
+// the user when there is one.
+func (h *handler) public(pattern string, fn func(*call) error) { h.handle(pattern, false, nil, fn) }
+
+// handle registers a console route behind the cross-origin protection, which
+// refuses a state-changing request that another site's page sends.
+func (h *handler) handle(pattern string, required bool, need []auth.Permission, fn func(*call) error) {
+	h.mux.Handle(pattern, h.cop.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.serve(w, r, required, need, fn)
+	})))
+}
+
+func (h *handler) cacheForever(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("v") == h.assetVersion {
+			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		} else {
+			w.Header().Set("Cache-Control", "no-cache")
+		}
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// versionOf hashes every file of fsys.
+func versionOf(fsys fs.FS) string {
+	sum := sha256.New()
+	_ = fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(fsys, path)
+		sum.Write([]byte(path))
+		sum.Write(b)
+		return err
+	})
+	return hex.EncodeToString(sum.Sum(nil))[:12]
+}

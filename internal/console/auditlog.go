@@ -1,0 +1,195 @@
+package console
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"time"
+
+	"partnercenter/internal/audit"
+	"partnercenter/internal/auth"
+	"partnercenter/internal/partner"
+	"partnercenter/internal/platform/apperr"
+	"partnercenter/internal/platform/i18n"
+)
+
+// knownActions are the actions the filter offers; the log may hold others,
+// which show by their code.
+var knownActions = []string{"partner.create", "partner.update", "user.create", "user.roles", "user.disable", "user.enable", "user.password"}
+
+// auditView is the audit log page: a partner admin sees its own tenant's
+// entries; provider staff with the audit permission see every tenant's and
+// may filter by partner.
+type auditView struct {
+	AllTenants bool
+	Table      auditTable
+	Pager      pager
+	Actions    []option
+}
+
+// auditTable is a list of entries as the audit_table partial shows them.
+type auditTable struct {
+	Rows        []auditRow
+	ShowPartner bool
+	Loc         *time.Location
+}
+
+type auditRow struct {
+	audit.Entry
+	Partner string // display name, for the provider's view
+	Changes []fieldChange
+}
+
+// fieldChange is one field of an entry's summary: its value before and
+// after (one of them empty for a creation or deletion).
+type fieldChange struct {
+	Field, Before, After string
+}
+
+func (h *handler) auditPage(c *call) error {
+	ctx, q := c.r.Context(), h.app.DB.Reader()
+	f := newForm(c.r.URL.Query())
+	v := auditView{AllTenants: c.p.Can(auth.PermStaffAudit)}
+	for _, a := range knownActions {
+		v.Actions = append(v.Actions, option{Value: a, Label: i18n.T(c.lang, actionKey(a))})
+	}
+	filter := audit.Filter{PartnerID: c.p.PartnerID, Action: f.Get("action"), Actor: f.Get("actor"), Limit: pageSize}
+	page, offset := pageOf(c.r)
+	filter.Offset = offset
+	if v.AllTenants {
+		filter.AllTenants, filter.PartnerID = true, ""
+		if name := f.Get("partner"); name != "" {
+			p, err := partner.GetByName(ctx, q, name)
+			if err != nil {
+				if err := f.take(c, apperr.Field("partner", "partner.not_found", "partner not found")); err != nil {
+					return err
+				}
+			} else {
+				filter.PartnerID = p.ID
+			}
+		}
+	}
+	var err error
+	if filter.From, filter.To, err = dateRange(c, f); err != nil {
+		return err
+	}
+	if f.ok() {
+		entries, total, err := audit.List(ctx, q, filter)
+		if err != nil {
+			return err
+		}
+		v.Pager = newPager(c.r, page, total)
+		v.Table = c.auditTable(entries, v.AllTenants)
+	} else {
+		v.Pager = newPager(c.r, 1, 0)
+		v.Table = c.auditTable(nil, v.AllTenants)
+	}
+	return c.render(http.StatusOK, "audit", &view{Title: "audit.title", Active: "/console/audit", Form: f, Data: v})
+}
+
+// dateRange reads the from and to days of a filter, in the user's zone; the
+// to day is included whole.
+func dateRange(c *call, f *form) (from, to time.Time, err error) {
+	day := func(field string) time.Time {
+		s := f.Get(field)
+		if s == "" {
+			return time.Time{}
+		}
+		t, perr := i18n.ParseDate(s, c.loc)
+		if perr != nil {
+			err = f.take(c, apperr.Field(field, "audit.date_invalid", "use YYYY-MM-DD"))
+		}
+		return t
+	}
+	from, to = day("from"), day("to")
+	if err != nil {
+		return
+	}
+	if !to.IsZero() {
+		to = to.AddDate(0, 0, 1)
+	}
+	if !from.IsZero() && !to.IsZero() && !to.After(from) {
+		err = f.take(c, apperr.Field("to", "audit.range_invalid", "the end is before the start"))
+	}
+	return
+}
+
+// changesOf reads an entry's summary ({"before":…,"after":…}) into the
+// fields that changed.
+func changesOf(summary string) []fieldChange {
+	var s struct {
+		Before map[string]any `json:"before"`
+		After  map[string]any `json:"after"`
+	}
+	if json.Unmarshal([]byte(summary), &s) != nil {
+		return nil
+	}
+	var keys []string
+	for k := range s.After {
+		keys = append(keys, k)
+	}
+	for k := range s.Before {
+		if _, ok := s.After[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	var out []fieldChange
+	for _, k := range keys {
+		b, bok := s.Before[k]
+		a, aok := s.After[k]
+		c := fieldChange{Field: k}
+		if bok {
+			c.Before = show(b)
+		}
+		if aok {
+			c.After = show(a)
+		}
+		if bok && aok && c.Before == c.After {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func show(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case nil:
+		return "-"
+	case []any:
+		parts := make([]string, len(v))
+		for i, e := range v {
+			parts[i] = show(e)
+		}
+		return strings.Join(parts, ", ")
+	default:
+		return fmt.Sprint(v)
+	}
+}
+
+// auditTable prepares entries for the audit_table partial; showPartner adds
+// the name of each entry's partner, for the provider's view of all tenants.
+func (c *call) auditTable(entries []audit.Entry, showPartner bool) auditTable {
+	ctx, q := c.r.Context(), c.h.app.DB.Reader()
+	t := auditTable{ShowPartner: showPartner, Loc: c.loc}
+	names := map[string]string{}
+	for _, e := range entries {
+		row := auditRow{Entry: e, Changes: changesOf(e.Summary)}
+		if showPartner && e.PartnerID != "" {
+			if _, ok := names[e.PartnerID]; !ok {
+				if p, err := partner.Get(ctx, q, e.PartnerID); err == nil {
+					names[e.PartnerID] = p.DisplayName
+				}
+			}
+			row.Partner = names[e.PartnerID]
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t
+}
