@@ -52,6 +52,8 @@ type DB struct {
 	read    *sql.DB
 	// Now is the clock used for the 'now' of every transaction; tests replace it.
 	Now func() time.Time
+	// group batches SQLite transactions into shared commits; nil on PostgreSQL.
+	group *committer
 }
 
 // Open connects to the database named by dsn: "sqlite:PATH" (or "sqlite::memory:"
@@ -95,7 +97,9 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	return &DB{Dialect: SQLite, write: w, read: r, Now: time.Now}, nil
+	db := &DB{Dialect: SQLite, write: w, read: r, Now: time.Now}
+	db.group = newCommitter(db)
+	return db, nil
 }
 
 func openPostgres(ctx context.Context, dsn string) (*DB, error) {
@@ -119,6 +123,9 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 
 // Close releases every connection.
 func (db *DB) Close() error {
+	if db.group != nil {
+		db.group.close()
+	}
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -264,12 +271,15 @@ func (db *DB) InTxAt(ctx context.Context, at time.Time, fn func(tx *Tx) error) e
 }
 
 func (db *DB) inTxOnceAt(ctx context.Context, now func() time.Time, fn func(tx *Tx) error) error {
+	if db.group != nil {
+		return db.group.submit(ctx, now, fn)
+	}
 	sqlTx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return translate(err)
 	}
 	tx := &Tx{tx: sqlTx, dialect: db.Dialect, Now: now().UTC()}
-	if err := fn(tx); err != nil {
+	if err := runGuarded(fn, tx); err != nil {
 		_ = sqlTx.Rollback()
 		return err
 	}
