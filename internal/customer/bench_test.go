@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -143,8 +144,9 @@ func BenchmarkListCustomers(b *testing.B) {
 	}
 }
 
-// BenchmarkCreateCustomer creates customers one transaction each, on SQLite
-// with synchronous=FULL, as CreateSubCustomer does.
+// BenchmarkCreateCustomer creates customers one transaction each from 32
+// concurrent callers, on SQLite with synchronous=FULL, as CreateSubCustomer
+// does.
 func BenchmarkCreateCustomer(b *testing.B) {
 	ctx := context.Background()
 	db, err := store.Open(ctx, "sqlite:"+filepath.Join(b.TempDir(), "create.db"))
@@ -163,17 +165,21 @@ func BenchmarkCreateCustomer(b *testing.B) {
 	}); err != nil {
 		b.Fatal(err)
 	}
-	i := 0
-	for b.Loop() {
-		i++
-		err := db.InTx(ctx, func(tx *store.Tx) error {
-			_, err := customer.Create(ctx, tx, p, customer.NewCustomer{DomainName: fmt.Sprintf("bench-%07d", i),
-				XAccountID: fmt.Sprintf("x%07d", i), XAccountType: "plat"}, true)
-			return err
-		})
-		if err != nil {
-			b.Fatal(err)
+	var seq atomic.Int64
+	b.SetParallelism(16) // 32 goroutines on 2 cores, as 32 API clients
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := seq.Add(1)
+			err := db.InTx(ctx, func(tx *store.Tx) error {
+				_, err := customer.Create(ctx, tx, p, customer.NewCustomer{DomainName: fmt.Sprintf("bench-%07d", i),
+					XAccountID: fmt.Sprintf("x%07d", i), XAccountType: "plat"}, true)
+				return err
+			})
+			if err != nil {
+				b.Error(err)
+			}
 		}
-	}
+	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "creates/s")
 }
