@@ -19,6 +19,8 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 
 	"partnercenter/internal/auth"
+	"partnercenter/internal/exports"
+	"partnercenter/internal/ledger"
 	"partnercenter/internal/platform/metrics"
 	"partnercenter/internal/store"
 )
@@ -67,6 +69,8 @@ func New(db *store.DB, log *slog.Logger, m *metrics.Metrics, opts Options) (*Run
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &sessionCleanupWorker{db: db, log: log, metrics: m})
+	river.AddWorker(workers, &exportWorker{db: db, metrics: m})
+	river.AddWorker(workers, &housekeepingWorker{db: db, log: log, metrics: m})
 	client, err := river.NewClient(driver(db), &river.Config{
 		Logger:            log.With("component", "jobs"),
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
@@ -78,6 +82,9 @@ func New(db *store.DB, log *slog.Logger, m *metrics.Metrics, opts Options) (*Run
 		PeriodicJobs: []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(opts.SessionCleanupEvery),
 				func() (river.JobArgs, *river.InsertOpts) { return SessionCleanupArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
+				func() (river.JobArgs, *river.InsertOpts) { return HousekeepingArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true}),
 		},
 	})
@@ -113,22 +120,80 @@ type sessionCleanupWorker struct {
 	metrics *metrics.Metrics
 }
 
-func (w *sessionCleanupWorker) Work(ctx context.Context, job *river.Job[SessionCleanupArgs]) error {
+func (w *sessionCleanupWorker) Work(ctx context.Context, job *river.Job[SessionCleanupArgs]) (err error) {
+	defer count(w.metrics, job.Kind, &err)
 	var removed int64
-	err := w.db.InTx(ctx, func(tx *store.Tx) error {
+	err = w.db.InTx(ctx, func(tx *store.Tx) error {
 		var err error
 		removed, err = auth.DeleteExpired(ctx, tx)
 		return err
 	})
-	outcome := "ok"
-	if err != nil {
-		outcome = "error"
-	}
-	if w.metrics != nil {
-		w.metrics.Jobs.WithLabelValues(job.Kind, outcome).Inc()
-	}
 	if err == nil && removed > 0 {
 		w.log.Info("expired sessions removed", "count", removed)
+	}
+	return err
+}
+
+// count records a finished job's outcome in the metrics.
+func count(m *metrics.Metrics, kind string, err *error) {
+	if m == nil {
+		return
+	}
+	outcome := "ok"
+	if *err != nil {
+		outcome = "error"
+	}
+	m.Jobs.WithLabelValues(kind, outcome).Inc()
+}
+
+// ExportArgs produces one export's file (exports.Run).
+type ExportArgs struct {
+	ID string `json:"id"`
+}
+
+func (ExportArgs) Kind() string { return "export" }
+
+type exportWorker struct {
+	river.WorkerDefaults[ExportArgs]
+	db      *store.DB
+	metrics *metrics.Metrics
+}
+
+func (w *exportWorker) Work(ctx context.Context, job *river.Job[ExportArgs]) (err error) {
+	defer count(w.metrics, job.Kind, &err)
+	return exports.Run(ctx, w.db, job.Args.ID)
+}
+
+// Timeout: a million-row spreadsheet takes a while.
+func (w *exportWorker) Timeout(*river.Job[ExportArgs]) time.Duration { return 30 * time.Minute }
+
+// HousekeepingArgs is the minutely sweep: holds past their timeout are
+// released and expired export files removed.
+type HousekeepingArgs struct{}
+
+func (HousekeepingArgs) Kind() string { return "housekeeping" }
+
+type housekeepingWorker struct {
+	river.WorkerDefaults[HousekeepingArgs]
+	db      *store.DB
+	log     *slog.Logger
+	metrics *metrics.Metrics
+}
+
+func (w *housekeepingWorker) Work(ctx context.Context, job *river.Job[HousekeepingArgs]) (err error) {
+	defer count(w.metrics, job.Kind, &err)
+	var voided int
+	var removed int64
+	err = w.db.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		if voided, err = ledger.VoidExpired(ctx, tx, 1000); err != nil {
+			return err
+		}
+		removed, err = exports.DeleteExpired(ctx, tx)
+		return err
+	})
+	if err == nil && voided+int(removed) > 0 {
+		w.log.Info("housekeeping", "holds_released", voided, "exports_removed", removed)
 	}
 	return err
 }
