@@ -1,13 +1,214 @@
 // Package api serves the partner API: the routes compatible with the
 // provider's BSS v2 partner API (SDK-HMAC-SHA256 signed, errors as
 // {"error_code","error_msg"}) and our extensions under the same conventions.
+// It owns the route table, the conventions every operation shares (signature
+// authentication, body limit, per-key rate limit, Idempotency-Key, the one
+// table from domain errors to HTTP status and error code) and the handlers,
+// which decode, call capability packages and encode.
 package api
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
 
 	"partnercenter/internal/app"
+	"partnercenter/internal/auth"
+	"partnercenter/internal/partner"
 )
 
-// Mount registers the API's routes on mux.
-func Mount(mux *http.ServeMux, a *app.App) {}
+// Route is one operation of the API. Mount registers each on the mux; the
+// API document must describe exactly these (a test checks it).
+type Route struct {
+	Method      string
+	Pattern     string // a net/http ServeMux path pattern
+	OperationID string // the SDK's method name for BSS-compatible operations
+	// Mutates marks operations that change state: they honour the
+	// Idempotency-Key header.
+	Mutates bool
+	Handle  func(c *Call) (any, error)
+}
+
+// Config holds the API's tunables.
+type Config struct {
+	// RateLimit is the sustained number of requests per second one access
+	// key may make on one node; 0 or less turns the limit off.
+	RateLimit float64
+	// RateBurst is how many requests a key may make at once above the rate.
+	RateBurst int
+	// MaxBodyBytes caps a request body; a larger one is refused with 413.
+	MaxBodyBytes int64
+	// DateSkew is how far X-Sdk-Date may be from the server's clock.
+	DateSkew time.Duration
+	// TouchEvery is how often a key's last use is recorded at most.
+	TouchEvery time.Duration
+}
+
+// DefaultConfig is the configuration without environment overrides.
+func DefaultConfig() Config {
+	return Config{RateLimit: 20, RateBurst: 40, MaxBodyBytes: 1 << 20, DateSkew: 15 * time.Minute, TouchEvery: time.Minute}
+}
+
+// Environment variables that override the defaults.
+const (
+	EnvRateLimit = "PARTNERCENTER_API_RATE_LIMIT" // requests per second per access key, 0 for none
+	EnvRateBurst = "PARTNERCENTER_API_RATE_BURST"
+)
+
+// ConfigFromEnv reads the overrides; an unparsable value is an error.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	c := DefaultConfig()
+	if v := getenv(EnvRateLimit); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return c, fmt.Errorf("%s: %q is not a number", EnvRateLimit, v)
+		}
+		c.RateLimit = f
+	}
+	if v := getenv(EnvRateBurst); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return c, fmt.Errorf("%s: %q is not a positive integer", EnvRateBurst, v)
+		}
+		c.RateBurst = n
+	}
+	return c, nil
+}
+
+// Mount registers the API's routes on mux, configured from the environment.
+func Mount(mux *http.ServeMux, a *app.App) {
+	cfg, err := ConfigFromEnv(os.Getenv)
+	if err != nil {
+		a.Log.Error("api: bad configuration, using the defaults", "err", err)
+		cfg = DefaultConfig()
+	}
+	MountConfig(mux, a, cfg)
+}
+
+// MountConfig registers the API's routes with an explicit configuration.
+func MountConfig(mux *http.ServeMux, a *app.App, cfg Config) {
+	mount(mux, newService(a, cfg), routes)
+}
+
+func mount(mux *http.ServeMux, s *service, table []Route) {
+	for _, rt := range table {
+		mux.Handle(rt.Method+" "+rt.Pattern, s.operation(rt))
+	}
+	// Anything else under the API's prefix answers in the API's error shape,
+	// as the provider's gateway does for an unknown path or method.
+	mux.Handle("/v2/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, apiError("APIGW.0101", "api.no_such_api", "the API does not exist: %s %s", r.Method, r.URL.Path))
+	}))
+}
+
+// service is the API's state on one node.
+type service struct {
+	app *app.App
+	cfg Config
+
+	limiters sync.Map // AK → *rate.Limiter
+
+	touchMu sync.Mutex
+	touched map[string]time.Time // AK → when this node last recorded its use
+}
+
+func newService(a *app.App, cfg Config) *service {
+	return &service{app: a, cfg: cfg, touched: map[string]time.Time{}}
+}
+
+// Call is what a handler receives: the verified caller and the request.
+type Call struct {
+	s         *service
+	Request   *http.Request
+	Body      []byte
+	Principal *auth.Principal
+	Partner   *partner.Partner // the caller's own partner
+	// bodySigned is false when the caller sent X-Sdk-Content-Sha256:
+	// UNSIGNED-PAYLOAD; Decode then refuses the body.
+	bodySigned bool
+	idem       *idempotency
+}
+
+// operation wraps a route's handler in the conventions every operation
+// shares, in this order: body limit, signature, rate limit, last-use record,
+// Idempotency-Key.
+func (s *service) operation(rt Route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.writeError(w, r, fmt.Errorf("panic in %s: %v", rt.OperationID, v))
+			}
+		}()
+		body, err := s.readBody(w, r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		c, err := s.authenticate(r, body)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if !s.allow(c.Principal.AccessKeyID) {
+			w.Header().Set("Retry-After", "1")
+			s.writeError(w, r, apiError("APIGW.0308", "api.rate_limited", "too many requests for access key %s; retry after a pause", c.Principal.AccessKeyID))
+			return
+		}
+		if rt.Mutates && r.Header.Get(headerIdempotencyKey) != "" {
+			s.idempotent(w, c, rt)
+			return
+		}
+		res, err := rt.Handle(c)
+		status, out := s.render(r, res, err)
+		writeBody(w, status, out)
+	})
+}
+
+// allow applies the per-key rate limit.
+func (s *service) allow(ak string) bool {
+	if s.cfg.RateLimit <= 0 {
+		return true
+	}
+	l, ok := s.limiters.Load(ak)
+	if !ok {
+		l, _ = s.limiters.LoadOrStore(ak, rate.NewLimiter(rate.Limit(s.cfg.RateLimit), max(s.cfg.RateBurst, 1)))
+	}
+	return l.(*rate.Limiter).Allow()
+}
+
+// render turns a handler's result into status and body.
+func (s *service) render(r *http.Request, res any, err error) (int, []byte) {
+	if err != nil {
+		return s.errorResponse(r, err)
+	}
+	return http.StatusOK, mustJSON(res)
+}
+
+func (s *service) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	status, out := s.errorResponse(r, err)
+	writeBody(w, status, out)
+}
+
+func writeBody(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// mustJSON encodes what handlers return: plain structs, which always encode.
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("api: encode %T: %v", v, err))
+	}
+	return b
+}

@@ -402,9 +402,10 @@ func Sign(r *http.Request, body []byte, ak, sk string, t time.Time) error {
 	}
 	slices.Sort(names)
 	names = slices.Compact(names)
-	hash, _, err := PayloadHash(r.Header, body)
-	if err != nil {
-		return err
+	// As the SDK does, a declared X-Sdk-Content-Sha256 is signed as it is.
+	hash := r.Header.Get(HeaderContentSHA256)
+	if hash == "" {
+		hash = BodyHash(body)
 	}
 	cr, err := CanonicalRequest(r, names, hash)
 	if err != nil {

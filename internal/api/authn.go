@@ -1,0 +1,130 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+
+	"partnercenter/internal/api/signing"
+	"partnercenter/internal/auth"
+	"partnercenter/internal/partner"
+	"partnercenter/internal/store"
+)
+
+// headerDomainID carries the caller's account (domain) id; the SDK's global
+// credentials send it on every request.
+const headerDomainID = "X-Domain-Id"
+
+// readBody reads the whole body, which the signature covers, refusing one
+// larger than the configured limit.
+func (s *service) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	tooLarge := func() error {
+		return apiError("APIGW.0201", "api.body_too_large", "request entity too large: the body may be at most %d bytes", s.cfg.MaxBodyBytes)
+	}
+	if r.ContentLength > s.cfg.MaxBodyBytes {
+		return nil, tooLarge()
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	var maxErr *http.MaxBytesError
+	if errors.As(err, &maxErr) {
+		return nil, tooLarge()
+	}
+	if err != nil {
+		return nil, apiError("CBC.0101", "api.body_unreadable", "the request body could not be read")
+	}
+	return body, nil
+}
+
+// authenticate verifies the request's SDK-HMAC-SHA256 signature and returns
+// the call with its principal: the access key acting for its partner. Each
+// fault has its own error code; the checks that need no database come first.
+func (s *service) authenticate(r *http.Request, body []byte) (*Call, error) {
+	h := r.Header.Get(signing.HeaderAuthorization)
+	if h == "" {
+		return nil, apiError("PC.0300", "api.auth_missing", "Incorrect IAM authentication information: the Authorization header is missing; sign the request with SDK-HMAC-SHA256")
+	}
+	a, err := signing.ParseAuthorization(h)
+	if err != nil {
+		return nil, apiError("PC.0300", "api.auth_malformed", "Incorrect IAM authentication information: the Authorization header is not 'SDK-HMAC-SHA256 Access=..., SignedHeaders=..., Signature=...'")
+	}
+	signedAt, err := signing.RequestTime(r.Header)
+	if err != nil {
+		return nil, apiError("PC.0303", "api.date_malformed", "Incorrect IAM authentication information: X-Sdk-Date is missing or not of the form 20060102T150405Z")
+	}
+	now := s.app.DB.Now()
+	if signing.CheckTime(signedAt, now, s.cfg.DateSkew) != nil {
+		return nil, apiError("PC.0303", "api.signature_expired", "Incorrect IAM authentication information: signature expired, signature time:%s, server time:%s",
+			signedAt.UTC().Format(signing.DateFormat), now.UTC().Format(signing.DateFormat))
+	}
+	ctx := r.Context()
+	key, err := auth.LookupAccessKey(ctx, s.app.DB.Reader(), s.app.Sealer, a.Access)
+	if errors.Is(err, auth.ErrUnknownKey) {
+		return nil, apiError("PC.0302", "api.ak_unknown", "Incorrect IAM authentication information: ak %s not exist", a.Access)
+	}
+	if err != nil {
+		return nil, err
+	}
+	signed, err := signing.Verify(r, body, a, key.Secret)
+	switch {
+	case errors.Is(err, signing.ErrPayload):
+		return nil, apiError("PC.0305", "api.payload_mismatch", "Incorrect IAM authentication information: the body does not match X-Sdk-Content-Sha256")
+	case errors.Is(err, signing.ErrMalformed):
+		return nil, apiError("PC.0300", "api.auth_unsigned_header", "Incorrect IAM authentication information: SignedHeaders must include x-sdk-date, and x-sdk-content-sha256 when it is sent")
+	case errors.Is(err, signing.ErrSignature):
+		return nil, apiError("APIGW.0301", "api.signature_mismatch", "Incorrect IAM authentication information: verify aksk signature fail")
+	case err != nil:
+		return nil, err
+	}
+	if key.Status != auth.KeyActive {
+		return nil, apiError("PC.0304", "api.ak_disabled", "Incorrect IAM authentication information: ak %s is disabled", key.ID)
+	}
+	p, err := partner.Get(ctx, s.app.DB.Reader(), key.PartnerID)
+	if err != nil {
+		return nil, err
+	}
+	switch domain := r.Header.Get(headerDomainID); {
+	case domain == "":
+		return nil, apiError("CBC.0150", "api.domain_missing", "Access denied: the X-Domain-Id header is required")
+	case domain != p.DomainID:
+		return nil, apiError("CBC.0150", "api.domain_mismatch", "Access denied: X-Domain-Id %s is not the account of access key %s", domain, key.ID)
+	}
+	principal := &auth.Principal{Kind: auth.KindAccessKey, PartnerID: p.ID, AccessKeyID: key.ID}
+	s.touch(ctx, key, clientIP(r))
+	return &Call{s: s, Request: r.WithContext(auth.WithPrincipal(ctx, principal)), Body: body,
+		Principal: principal, Partner: p, bodySigned: signed}, nil
+}
+
+// touch records a key's last use at most once per TouchEvery, judged by what
+// the database says (so a cluster writes it about once per interval) and by
+// what this node last wrote (so concurrent requests do not all write).
+func (s *service) touch(ctx context.Context, key *auth.AccessKey, ip string) {
+	now := s.app.DB.Now()
+	s.touchMu.Lock()
+	last := s.touched[key.ID]
+	if key.LastUsedAt.After(last) {
+		last = key.LastUsedAt
+	}
+	due := now.Sub(last) >= s.cfg.TouchEvery
+	if due {
+		s.touched[key.ID] = now
+	}
+	s.touchMu.Unlock()
+	if !due {
+		return
+	}
+	ctx = context.WithoutCancel(ctx)
+	err := s.app.DB.InTx(ctx, func(tx *store.Tx) error { return auth.TouchAccessKey(ctx, tx, key.ID, ip) })
+	if err != nil {
+		s.app.Log.Warn("api: recording access key use", "ak", key.ID, "err", err)
+	}
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,110 @@
+package api
+
+import (
+	"net/http"
+
+	"partnercenter/internal/platform/apperr"
+	"partnercenter/internal/platform/requestid"
+)
+
+// errorCode is one row of the error table: an API error code, the HTTP status
+// it is answered with, the domain code it classifies as in logs and metrics,
+// and whether it is the answer for every error of that domain code that names
+// no API code of its own. What each code means is written once, in the API
+// document's x-error-codes.
+type errorCode struct {
+	Code    string
+	Status  int
+	Domain  apperr.Code
+	Default bool
+}
+
+// errorCodes is the one table that decides how an error is answered. A
+// domain error carrying an APICode answers with that row; any other answers
+// with the default row of its apperr.Code. CBC.* and APIGW.* codes are those
+// of the provider's public BSS API and API gateway, with the same HTTP
+// status; PC.* codes are ours, for faults the provider's gateway folds into
+// one code, so that a caller can tell them apart.
+var errorCodes = []errorCode{
+	{"CBC.0100", http.StatusBadRequest, apperr.Invalid, true},
+	{"CBC.0101", http.StatusBadRequest, apperr.Invalid, false},
+	{"CBC.0150", http.StatusForbidden, apperr.Forbidden, false},
+	{"CBC.0151", http.StatusForbidden, apperr.Forbidden, true},
+	{"CBC.0999", http.StatusInternalServerError, apperr.Internal, true},
+	{"APIGW.0101", http.StatusNotFound, apperr.NotFound, false},
+	{"APIGW.0201", http.StatusRequestEntityTooLarge, apperr.Invalid, false},
+	{"APIGW.0301", http.StatusUnauthorized, apperr.Unauthorized, true},
+	{"APIGW.0308", http.StatusTooManyRequests, apperr.RateLimited, true},
+	{"PC.0300", http.StatusUnauthorized, apperr.Unauthorized, false},
+	{"PC.0302", http.StatusUnauthorized, apperr.Unauthorized, false},
+	{"PC.0303", http.StatusUnauthorized, apperr.Unauthorized, false},
+	{"PC.0304", http.StatusUnauthorized, apperr.Unauthorized, false},
+	{"PC.0305", http.StatusUnauthorized, apperr.Unauthorized, false},
+	{"PC.0404", http.StatusNotFound, apperr.NotFound, true},
+	{"PC.0409", http.StatusConflict, apperr.Conflict, true},
+	{"PC.0410", http.StatusConflict, apperr.Conflict, false},
+	{"PC.0460", http.StatusBadRequest, apperr.Insufficient, true},
+}
+
+var (
+	codeByName    = map[string]errorCode{}
+	codeByDefault = map[apperr.Code]errorCode{}
+)
+
+func init() {
+	for _, c := range errorCodes {
+		codeByName[c.Code] = c
+		if c.Default {
+			codeByDefault[c.Domain] = c
+		}
+	}
+}
+
+// apiError builds a domain error that answers with a given API code.
+func apiError(code, key, msg string, args ...any) *apperr.Error {
+	c, ok := codeByName[code]
+	if !ok {
+		panic("api: error code not in the table: " + code)
+	}
+	return apperr.New(c.Domain, key, msg, args...).WithAPICode(code)
+}
+
+// errorBody is the error answer the SDK parses (error_code, error_msg); the
+// request id is repeated in the body, as the provider's gateway does.
+type errorBody struct {
+	ErrorCode string `json:"error_code"`
+	ErrorMsg  string `json:"error_msg"`
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// classify turns any error into its table row and the message shown to the
+// caller. Errors that are not domain errors (driver errors, bugs) are
+// internal: their text is logged by the caller, never shown.
+func classify(err error) (errorCode, string) {
+	e, ok := apperr.As(err)
+	if !ok {
+		return codeByDefault[apperr.Internal], ""
+	}
+	if e.APICode != "" {
+		if c, ok := codeByName[e.APICode]; ok {
+			return c, e.Error()
+		}
+	}
+	c, ok := codeByDefault[e.Code]
+	if !ok || e.Code == apperr.Internal {
+		return codeByDefault[apperr.Internal], ""
+	}
+	return c, e.Error()
+}
+
+// errorResponse renders err as status and body; internal errors are logged
+// with the request id and answered with a generic message.
+func (s *service) errorResponse(r *http.Request, err error) (int, []byte) {
+	c, msg := classify(err)
+	id := requestid.From(r.Context())
+	if c.Status >= http.StatusInternalServerError {
+		s.app.Log.Error("api: internal error", "request_id", id, "method", r.Method, "path", r.URL.Path, "err", err)
+		msg = "internal error; quote request id " + id + " to support"
+	}
+	return c.Status, mustJSON(errorBody{ErrorCode: c.Code, ErrorMsg: msg, RequestID: id})
+}
