@@ -20,4 +20,8 @@ var _ = register(
 	entry{"export.col.operator", "操作人", "Operator"},
 	entry{"export.income", "收入", "Income"},
 	entry{"export.expense", "支出", "Expense"},
+	entry{"exports.not_found", "导出任务不存在", "Export not found"},
+	entry{"exports.format_invalid", "请选择 CSV 或 Excel 格式", "Choose CSV or Excel"},
+	entry{"exports.not_ready", "文件尚未生成，请稍后再试", "The file is not ready yet"},
+	entry{"exports.kind_unknown", "未知的导出类型", "Unknown export"},
 )
