@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-
 	"time"
 
 	"partnercenter/internal/audit"
@@ -117,9 +116,32 @@ func dateRange(c *call, f *form) (from, to time.Time, err error) {
 	return
 }
 
+// summaryFields names the fields of audit summaries in the user's language,
+// and the message of each value of the enumerated ones; a field not listed
+// shows as recorded.
+var summaryFields = map[string]struct {
+	label string
+	value func(string) string
+}{
+	"name":         {"profile.name", nil},
+	"display_name": {"profile.display_name", nil},
+	"type":         {"profile.type", func(v string) string { return typeKey(partner.Type(v)) }},
+	"stage":        {"profile.stage", func(v string) string { return stageKey(partner.Stage(v)) }},
+	"parent_id":    {"profile.parent", nil},
+	"pdm_user_id":  {"profile.pdm", nil},
+	"username":     {"org.username", nil},
+	"roles":        {"org.roles", func(v string) string { return partnerRoleKey(auth.Role(v)) }},
+	"disabled": {"common.status", func(v string) string {
+		if v == "true" {
+			return "common.disabled"
+		}
+		return "common.active"
+	}},
+}
+
 // changesOf reads an entry's summary ({"before":…,"after":…}) into the
-// fields that changed.
-func changesOf(summary string) []fieldChange {
+// fields that changed, in the user's language.
+func changesOf(summary string, lang i18n.Lang) []fieldChange {
 	var s struct {
 		Before map[string]any `json:"before"`
 		After  map[string]any `json:"after"`
@@ -142,11 +164,21 @@ func changesOf(summary string) []fieldChange {
 		b, bok := s.Before[k]
 		a, aok := s.After[k]
 		c := fieldChange{Field: k}
+		f, known := summaryFields[k]
+		value := func(v string) string {
+			if known && f.value != nil && i18n.Has(f.value(v)) {
+				return i18n.T(lang, f.value(v))
+			}
+			return v
+		}
+		if known {
+			c.Field = i18n.T(lang, f.label)
+		}
 		if bok {
-			c.Before = show(b)
+			c.Before = show(b, value)
 		}
 		if aok {
-			c.After = show(a)
+			c.After = show(a, value)
 		}
 		if bok && aok && c.Before == c.After {
 			continue
@@ -156,20 +188,19 @@ func changesOf(summary string) []fieldChange {
 	return out
 }
 
-func show(v any) string {
+// show is a recorded value as text; value translates a scalar.
+func show(v any, value func(string) string) string {
 	switch v := v.(type) {
-	case string:
-		return v
 	case nil:
 		return "-"
 	case []any:
 		parts := make([]string, len(v))
 		for i, e := range v {
-			parts[i] = show(e)
+			parts[i] = show(e, value)
 		}
-		return strings.Join(parts, ", ")
+		return strings.Join(parts, "、")
 	default:
-		return fmt.Sprint(v)
+		return value(fmt.Sprint(v))
 	}
 }
 
@@ -180,7 +211,7 @@ func (c *call) auditTable(entries []audit.Entry, showPartner bool) auditTable {
 	t := auditTable{ShowPartner: showPartner, Loc: c.loc}
 	names := map[string]string{}
 	for _, e := range entries {
-		row := auditRow{Entry: e, Changes: changesOf(e.Summary)}
+		row := auditRow{Entry: e, Changes: changesOf(e.Summary, c.lang)}
 		if showPartner && e.PartnerID != "" {
 			if _, ok := names[e.PartnerID]; !ok {
 				if p, err := partner.Get(ctx, q, e.PartnerID); err == nil {

@@ -203,7 +203,7 @@ func TestSubAccounts(t *testing.T) {
 		if strings.Join(actions, ",") != "user.disable,user.roles,user.create" {
 			t.Errorf("audit entries %v, want create, roles, disable", actions)
 		}
-		if _, body := c.get("/console/audit?action=user.roles"); !strings.Contains(body, "修改角色") || !strings.Contains(body, `<del>sales, operator</del> → finance`) {
+		if _, body := c.get("/console/audit?action=user.roles"); !strings.Contains(body, "修改角色") || !strings.Contains(body, `角色:</span> <del>销售、操作员</del> → 财务`) {
 			t.Error("the audit log page does not show the role change")
 		}
 
@@ -367,6 +367,41 @@ func TestStaffPartners(t *testing.T) {
 		}
 		if _, body := a.get("/console/audit?from=2020-13-01"); !strings.Contains(body, `id="f-from-msg"`) {
 			t.Error("a malformed date has no message")
+		}
+	})
+}
+
+func TestChangePassword(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e, c := signedIn(t, db, "reseller")
+		other := e.client()
+		other.signIn("reseller")
+		for _, bad := range []struct {
+			form  url.Values
+			field string
+			key   string
+		}{
+			{url.Values{"current": {"Wrong@2026"}, "new": {"Better@2027"}, "confirm": {"Better@2027"}}, "current", "auth.password_wrong"},
+			{url.Values{"current": {demo.Password}, "new": {"Better@2027"}, "confirm": {"Other@2027"}}, "confirm", "password.mismatch"},
+			{url.Values{"current": {demo.Password}, "new": {"weakpass"}, "confirm": {"weakpass"}}, "new", "auth.password_weak"},
+		} {
+			resp, body := c.post("/console/password", bad.form)
+			if want := `id="f-` + bad.field + `-msg">` + i18n.T(i18n.ZH, bad.key); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, want) {
+				t.Errorf("%v: %d, want %s", bad.form, resp.StatusCode, want)
+			}
+		}
+		resp, _ := c.post("/console/password", url.Values{"current": {demo.Password}, "new": {"Better@2027"}, "confirm": {"Better@2027"}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("change: %d", resp.StatusCode)
+		}
+		if _, body := c.get("/console/home"); !strings.Contains(body, i18n.T(i18n.ZH, "password.changed")) {
+			t.Error("no message after the change")
+		}
+		if resp, _ := other.get("/console/home"); resp.StatusCode != http.StatusSeeOther {
+			t.Errorf("another session outlived the change: %d", resp.StatusCode)
+		}
+		if resp, _ := e.client().post("/console/signin", url.Values{"username": {"reseller"}, "password": {"Better@2027"}}); resp.StatusCode != http.StatusSeeOther {
+			t.Errorf("the new password does not sign in: %d", resp.StatusCode)
 		}
 	})
 }
