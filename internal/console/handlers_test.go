@@ -49,6 +49,16 @@ func TestSignIn(t *testing.T) {
 			t.Error("a partner's navigation offers back-office pages")
 		}
 
+		// Behind TLS the cookie is Secure.
+		e.app.SecureCookies = true
+		resp, _ = e.client().post("/console/signin", url.Values{"username": {"reseller"}, "password": {demo.Password}})
+		for _, ck := range resp.Cookies() {
+			if ck.Name == "pc_session" && !ck.Secure {
+				t.Error("with SecureCookies the session cookie is not Secure")
+			}
+		}
+		e.app.SecureCookies = false
+
 		// A reseller's home names its total distributor.
 		r := e.client()
 		r.signIn("reseller-a")
