@@ -4,7 +4,8 @@
 // It owns the route table, the conventions every operation shares (signature
 // authentication, body limit, per-key rate limit, Idempotency-Key, the one
 // table from domain errors to HTTP status and error code) and the handlers,
-// which decode, call capability packages and encode.
+// which decode, call capability packages and encode; the API document lives
+// in the openapi package and is served at /openapi.json and /api/docs.
 package api
 
 import (
@@ -105,6 +106,8 @@ func mount(mux *http.ServeMux, s *service, table []Route) {
 	mux.Handle("/v2/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, apiError("APIGW.0101", "api.no_such_api", "the API does not exist: %s %s", r.Method, r.URL.Path))
 	}))
+	mux.HandleFunc("GET /openapi.json", serveDocument)
+	mux.HandleFunc("GET /api/docs", s.serveReference)
 }
 
 // service is the API's state on one node.

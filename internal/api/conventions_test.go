@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -291,6 +292,42 @@ func TestDomainErrorsUseTheTable(t *testing.T) {
 		want := map[string]int{"PC.0404": 404, "PC.0409": 409, "PC.0460": 400, "CBC.0151": 403, "CBC.0101": 400, "CBC.0999": 500}
 		for code, status := range want {
 			call(t, srv, f.distKey, f.dist.DomainID, "POST", "/v2/test/"+code, nil, nil).wantError(t, status, code)
+		}
+	})
+}
+
+func TestDocumentAndReferencePage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		srv := f.start(t, server.New(f.app))
+		resp, err := http.Get(srv.URL + "/openapi.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc map[string]any
+		err = json.NewDecoder(resp.Body).Decode(&doc)
+		resp.Body.Close()
+		if err != nil || doc["openapi"] != "3.1.0" {
+			t.Fatalf("/openapi.json: %v %v", err, doc["openapi"])
+		}
+		resp, err = http.Get(srv.URL + "/api/docs")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var page bytes.Buffer
+		_, _ = page.ReadFrom(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+			t.Fatalf("/api/docs: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		for _, want := range []string{"ListIndirectPartners", queryPath, "indirect_partners[].account_name", "associated_on_begin",
+			"1 to 100", "X-Sdk-Date", "APIGW.0301", "PC.0410"} {
+			if !strings.Contains(page.String(), want) {
+				t.Errorf("/api/docs does not mention %q", want)
+			}
+		}
+		if strings.Contains(page.String(), "<script") || strings.Contains(page.String(), "https://") {
+			t.Error("/api/docs loads something from elsewhere")
 		}
 	})
 }
