@@ -325,6 +325,17 @@ func TestBrowser(t *testing.T) {
 	b.open("/console/staff/partners/new")
 	b.checkConsole("new partner form")
 
+	// A partner's page: each tab, and the links on it.
+	b.open("/console/staff/partners")
+	detail := eval[string](b, `document.querySelector('#list td.ops a').getAttribute('href')`)
+	for _, tab := range []string{"", "?tab=users", "?tab=audit"} {
+		b.open(detail + tab)
+		if dead := b.deadLinks(); len(dead) > 0 {
+			t.Errorf("%s%s: dead links %v", detail, tab, dead)
+		}
+		b.checkConsole(detail + tab)
+	}
+
 	for _, p := range console.MenuPages(e.app) {
 		if !visited[p] {
 			t.Errorf("menu page %s was not opened by any user of the test", p)
