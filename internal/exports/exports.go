@@ -46,6 +46,9 @@ type Source struct {
 	Title func(locale string) string
 	// Header is the first row.
 	Header func(locale string) []string
+	// NumericColumns are written as numbers in spreadsheets (amounts), so
+	// that they can be summed; their text must be a plain decimal.
+	NumericColumns []int
 	// Count is how many rows there will be (for the progress bar).
 	Count func(ctx context.Context, q store.Queryer, partnerID string, params json.RawMessage) (int64, error)
 	// Each calls row for every row, in order.

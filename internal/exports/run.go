@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/xuri/excelize/v2"
-
 	"partnercenter/internal/store"
 )
 
@@ -89,50 +87,12 @@ func writeCSV(ctx context.Context, db *store.DB, src Source, e *Export, cw *chun
 }
 
 func writeXLSX(ctx context.Context, db *store.DB, src Source, e *Export, cw *chunkWriter, p *progress) error {
-	f := excelize.NewFile()
-	defer f.Close()
-	header := src.Header(e.Locale)
-	headerCells := make([]any, len(header))
-	for i, h := range header {
-		headerCells[i] = h
-	}
-	sheet, sheetNo := "Sheet1", 1
-	sw, err := f.NewStreamWriter(sheet)
+	x, err := newXLSXWriter(cw, src.Header(e.Locale), src.NumericColumns)
 	if err != nil {
 		return err
 	}
-	if err := sw.SetRow("A1", headerCells); err != nil {
-		return err
-	}
-	rowNo := 1
-	cells := make([]any, len(header))
 	err = src.Each(ctx, db.Reader(), e.PartnerID, e.Params, e.Locale, func(row []string) error {
-		if rowNo > maxSheetRows {
-			if err := sw.Flush(); err != nil {
-				return err
-			}
-			sheetNo++
-			sheet = fmt.Sprintf("Sheet%d", sheetNo)
-			if _, err := f.NewSheet(sheet); err != nil {
-				return err
-			}
-			if sw, err = f.NewStreamWriter(sheet); err != nil {
-				return err
-			}
-			if err := sw.SetRow("A1", headerCells); err != nil {
-				return err
-			}
-			rowNo = 1
-		}
-		rowNo++
-		for i := range cells {
-			cells[i] = nil
-			if i < len(row) {
-				cells[i] = row[i]
-			}
-		}
-		cell, _ := excelize.CoordinatesToCellName(1, rowNo)
-		if err := sw.SetRow(cell, cells); err != nil {
+		if err := x.Row(row); err != nil {
 			return err
 		}
 		return p.add()
@@ -140,11 +100,7 @@ func writeXLSX(ctx context.Context, db *store.DB, src Source, e *Export, cw *chu
 	if err != nil {
 		return err
 	}
-	if err := sw.Flush(); err != nil {
-		return err
-	}
-	_, err = f.WriteTo(cw)
-	return err
+	return x.Close()
 }
 
 // chunkWriter stores what is written in chunks of the export's file.

@@ -63,6 +63,7 @@ func init() {
 			return header(locale, "export.col.trade_id", "export.col.trade_time", "export.col.trade_type", "export.col.trade_detail",
 				"export.col.direction", "export.col.amount", "export.col.balance_after", "export.col.customer_id", "export.col.account_name")
 		},
+		NumericColumns: []int{5, 6},
 		Validate: func(ctx context.Context, q store.Queryer, partnerID string, raw json.RawMessage) error {
 			_, err := decodeStatement(raw, partnerID)
 			return err
@@ -97,6 +98,7 @@ func init() {
 			return header(locale, "export.col.trans_id", "export.col.operation_time", "export.col.operation_type", "export.col.customer_id",
 				"export.col.account_name", "export.col.amount", "export.col.memo", "export.col.operator")
 		},
+		NumericColumns: []int{5},
 		Count: func(ctx context.Context, q store.Queryer, partnerID string, raw json.RawMessage) (int64, error) {
 			f, err := decodeAdjustments(raw, partnerID)
 			if err != nil {

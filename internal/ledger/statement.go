@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 
@@ -93,9 +94,7 @@ func Statement(ctx context.Context, q store.Queryer, f StatementFilter) ([]Line,
 			return nil, tot, err
 		}
 		l.At = store.Time(at)
-		if meta != "" && meta != "{}" {
-			_ = json.Unmarshal([]byte(meta), &l.Meta)
-		}
+		l.Meta = decodeMeta(meta)
 		out = append(out, l)
 	}
 	return out, tot, rows.Err()
@@ -103,7 +102,24 @@ func Statement(ctx context.Context, q store.Queryer, f StatementFilter) ([]Line,
 
 // EachLine calls fn for every entry of a statement range, oldest first,
 // reading in pages so memory stays flat however long the range (exports).
+// Pages follow the account's entry sequence, whose order is the order the
+// entries were applied; the range's first and last sequence numbers are
+// found once through the (account, time) index.
 func EachLine(ctx context.Context, q store.Queryer, f StatementFilter, fn func(Line) error) error {
+	from, to := store.Micros(DayStart(f.FromDay)), store.Micros(DayStart(f.ToDay+1))
+	var first, last int64
+	err := store.ScanErr(q.QueryRowContext(ctx, `SELECT seq FROM ledger_entries WHERE account_id = ? AND at >= ? AND at < ?
+		ORDER BY at, seq LIMIT 1`, f.AccountID, from, to).Scan(&first))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := q.QueryRowContext(ctx, `SELECT seq FROM ledger_entries WHERE account_id = ? AND at >= ? AND at < ?
+		ORDER BY at DESC, seq DESC LIMIT 1`, f.AccountID, from, to).Scan(&last); err != nil {
+		return err
+	}
 	codeWhere, codeArgs := "", []any{}
 	if len(f.Codes) > 0 {
 		codeWhere = " AND e.code IN (?" + strings.Repeat(", ?", len(f.Codes)-1) + ")"
@@ -111,34 +127,26 @@ func EachLine(ctx context.Context, q store.Queryer, f StatementFilter, fn func(L
 			codeArgs = append(codeArgs, c)
 		}
 	}
-	from, to := store.Micros(DayStart(f.FromDay)), store.Micros(DayStart(f.ToDay+1))
-	var lastAt, lastSeq int64 = from - 1, 0
-	const page = 2000
-	for {
-		args := append([]any{f.AccountID, lastAt, lastAt, lastSeq, to}, codeArgs...)
-		args = append(args, page)
-		rows, err := q.QueryContext(ctx, `SELECT e.id, e.transfer_id, t.linked_id, e.code, e.at, e.seq, e.amount, e.balance_after, t.meta
+	const page = 5000
+	for next := first; next <= last; next += page {
+		args := append([]any{f.AccountID, next, min(next+page-1, last), from, to}, codeArgs...)
+		rows, err := q.QueryContext(ctx, `SELECT e.id, e.transfer_id, t.linked_id, e.code, e.at, e.amount, e.balance_after, t.meta
 			FROM ledger_entries e JOIN ledger_transfers t ON t.id = e.transfer_id
-			WHERE e.account_id = ? AND (e.at > ? OR (e.at = ? AND e.seq > ?)) AND e.at < ?`+codeWhere+`
-			ORDER BY e.at, e.seq LIMIT ?`, args...)
+			WHERE e.account_id = ? AND e.seq BETWEEN ? AND ? AND e.at >= ? AND e.at < ?`+codeWhere+`
+			ORDER BY e.seq`, args...)
 		if err != nil {
 			return err
 		}
-		n := 0
 		for rows.Next() {
 			var l Line
-			var at, seq int64
+			var at int64
 			var meta string
-			if err := rows.Scan(&l.EntryID, &l.TransferID, &l.TradeID, &l.Code, &at, &seq, &l.Amount, &l.BalanceAfter, &meta); err != nil {
+			if err := rows.Scan(&l.EntryID, &l.TransferID, &l.TradeID, &l.Code, &at, &l.Amount, &l.BalanceAfter, &meta); err != nil {
 				rows.Close()
 				return err
 			}
 			l.At = store.Time(at)
-			if meta != "" && meta != "{}" {
-				_ = json.Unmarshal([]byte(meta), &l.Meta)
-			}
-			lastAt, lastSeq = at, seq
-			n++
+			l.Meta = decodeMeta(meta)
 			if err := fn(l); err != nil {
 				rows.Close()
 				return err
@@ -148,8 +156,16 @@ func EachLine(ctx context.Context, q store.Queryer, f StatementFilter, fn func(L
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		if n < page {
-			return nil
-		}
 	}
+	return nil
+}
+
+// decodeMeta reads a transfer's metadata.
+func decodeMeta(meta string) map[string]string {
+	if meta == "" || meta == "{}" {
+		return nil
+	}
+	var m map[string]string
+	_ = json.Unmarshal([]byte(meta), &m)
+	return m
 }
