@@ -52,16 +52,22 @@ const (
 	PermCustomerView     Permission = "customer.view"
 	PermCustomerAssigned Permission = "customer.assigned"
 	PermCustomerManage   Permission = "customer.manage"
+	// Money: seeing balances and statements, and moving money (拨款, 回收,
+	// withdrawals, allocations to resellers).
+	PermFundsView      Permission = "funds.view"
+	PermFundsMove      Permission = "funds.move"
+	PermResellerManage Permission = "reseller.manage" // create resellers, assign their managers
 
 	// Provider side.
 	PermStaffPartners Permission = "staff.partners" // create and edit partners
 	PermStaffAudit    Permission = "staff.audit"    // every tenant's audit log
 	PermStaffHome     Permission = "staff.home"     // the back-office summary
+	PermStaffFinance  Permission = "staff.finance"  // recharges, credit lines, withdrawals
 )
 
 var staffPermissions = map[Role][]Permission{
-	StaffAdmin:     {PermStaffPartners, PermStaffAudit, PermStaffHome},
-	StaffFinance:   {PermStaffHome},
+	StaffAdmin:     {PermStaffPartners, PermStaffAudit, PermStaffHome, PermStaffFinance},
+	StaffFinance:   {PermStaffHome, PermStaffFinance},
 	StaffPSM:       {PermStaffHome},
 	StaffPDM:       {PermStaffHome},
 	StaffBD:        {PermStaffHome},
@@ -71,8 +77,9 @@ var staffPermissions = map[Role][]Permission{
 }
 
 var partnerPermissions = map[Role][]Permission{
-	PartnerAdmin:    {PermOrgManage, PermAuditView, PermProfileView, PermResellerView, PermCustomerView, PermCustomerManage},
-	PartnerFinance:  {PermProfileView, PermCustomerView},
+	PartnerAdmin: {PermOrgManage, PermAuditView, PermProfileView, PermResellerView, PermResellerManage, PermCustomerView,
+		PermCustomerManage, PermFundsView, PermFundsMove},
+	PartnerFinance:  {PermProfileView, PermCustomerView, PermFundsView, PermFundsMove},
 	PartnerSales:    {PermProfileView, PermResellerView, PermCustomerView, PermCustomerManage},
 	PartnerManager:  {PermProfileView, PermCustomerAssigned},
 	PartnerOperator: {PermProfileView, PermCustomerView},
