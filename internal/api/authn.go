@@ -59,7 +59,7 @@ func (s *service) authenticate(r *http.Request, body []byte) (*Call, error) {
 			signedAt.UTC().Format(signing.DateFormat), now.UTC().Format(signing.DateFormat))
 	}
 	ctx := r.Context()
-	key, err := auth.LookupAccessKey(ctx, s.app.DB.Reader(), s.app.Sealer, a.Access)
+	key, p, err := partner.ByAccessKey(ctx, s.app.DB.Reader(), s.app.Sealer, a.Access)
 	if errors.Is(err, auth.ErrUnknownKey) {
 		return nil, apiError("PC.0302", "api.ak_unknown", "Incorrect IAM authentication information: ak %s not exist", a.Access)
 	}
@@ -79,10 +79,6 @@ func (s *service) authenticate(r *http.Request, body []byte) (*Call, error) {
 	}
 	if key.Status != auth.KeyActive {
 		return nil, apiError("PC.0304", "api.ak_disabled", "Incorrect IAM authentication information: ak %s is disabled", key.ID)
-	}
-	p, err := partner.Get(ctx, s.app.DB.Reader(), key.PartnerID)
-	if err != nil {
-		return nil, err
 	}
 	switch domain := r.Header.Get(headerDomainID); {
 	case domain == "":

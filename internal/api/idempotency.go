@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 
+	"partnercenter/internal/api/idemkeys"
 	"partnercenter/internal/store"
 )
 
@@ -29,17 +30,8 @@ type idempotency struct {
 	body  []byte
 }
 
-// errIdempotencyRace reports that a concurrent request with the same key
-// stored its answer first.
-var errIdempotencyRace = errors.New("idempotency key stored concurrently")
-
 func (i *idempotency) insert(ctx context.Context, tx *store.Tx, status int, body []byte) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (scope, idem_key, request_hash, status_code, body, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, i.scope, i.key, i.hash, status, string(body), store.Micros(tx.Now))
-	if errors.Is(err, store.ErrConflict) {
-		return errIdempotencyRace
-	}
-	return err
+	return idemkeys.Insert(ctx, tx, i.scope, i.key, idemkeys.Answer{RequestHash: i.hash, Status: status, Body: body})
 }
 
 // idempotent runs a mutation under an Idempotency-Key.
@@ -56,7 +48,7 @@ func (s *service) idempotent(w http.ResponseWriter, c *Call, rt Route) {
 		return
 	}
 	res, err := rt.Handle(c)
-	if errors.Is(err, errIdempotencyRace) && s.replay(w, c) {
+	if errors.Is(err, idemkeys.ErrExists) && s.replay(w, c) {
 		return
 	}
 	status, out := s.render(r, res, err)
@@ -70,7 +62,7 @@ func (s *service) idempotent(w http.ResponseWriter, c *Call, rt Route) {
 		// work outside the database) are stored here. Server faults are not:
 		// a retry should run again.
 		err := s.app.DB.InTx(r.Context(), func(tx *store.Tx) error { return c.idem.insert(r.Context(), tx, status, out) })
-		if errors.Is(err, errIdempotencyRace) && s.replay(w, c) {
+		if errors.Is(err, idemkeys.ErrExists) && s.replay(w, c) {
 			return
 		}
 		if err != nil {
@@ -84,22 +76,18 @@ func (s *service) idempotent(w http.ResponseWriter, c *Call, rt Route) {
 // the same answer for the same request, a refusal for a different one.
 func (s *service) replay(w http.ResponseWriter, c *Call) bool {
 	r := c.Request
-	var hash, body string
-	var status int
-	err := store.ScanErr(s.app.DB.Reader().QueryRowContext(r.Context(),
-		`SELECT request_hash, status_code, body FROM idempotency_keys WHERE scope = ? AND idem_key = ?`,
-		c.idem.scope, c.idem.key).Scan(&hash, &status, &body))
+	a, err := idemkeys.Get(r.Context(), s.app.DB.Reader(), c.idem.scope, c.idem.key)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return false
 	case err != nil:
 		s.writeError(w, r, err)
-	case hash != c.idem.hash:
+	case a.RequestHash != c.idem.hash:
 		s.writeError(w, r, apiError("PC.0410", "api.idempotency_key_reused",
 			"Idempotency-Key %q was used before with a different request; use a new key for a new request", c.idem.key))
 	default:
 		w.Header().Set(headerReplayed, "true")
-		writeBody(w, status, []byte(body))
+		writeBody(w, a.Status, a.Body)
 	}
 	return true
 }

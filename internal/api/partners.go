@@ -21,8 +21,8 @@ type listIndirectPartnersResponse struct {
 }
 
 // indirectPartnerInfo is the SDK's model.IndirectPartnerInfo. The account
-// manager fields stay absent until a distributor can assign a manager to a
-// reseller.
+// manager fields name the distributor's user in charge of the reseller now
+// (partner.AssignManager), and are absent while there is none.
 type indirectPartnerInfo struct {
 	IndirectPartnerID  string `json:"indirect_partner_id"`
 	Name               string `json:"name"`
@@ -64,16 +64,27 @@ func listIndirectPartners(c *Call) (any, error) {
 		return nil, err
 	}
 	f.Offset, f.Limit = p.Offset, p.Limit
-	list, total, err := partner.ListIndirect(c.Request.Context(), c.s.app.DB.Reader(), f)
+	ctx := c.Request.Context()
+	list, total, err := partner.ListIndirect(ctx, c.s.app.DB.Reader(), f)
+	if err != nil {
+		return nil, err
+	}
+	resellerIDs := make([]string, len(list))
+	for i, p := range list {
+		resellerIDs[i] = p.ID
+	}
+	managers, err := partner.ManagersAt(ctx, c.s.app.DB.Reader(), c.Partner.ID, resellerIDs, c.s.app.DB.Now())
 	if err != nil {
 		return nil, err
 	}
 	out := listIndirectPartnersResponse{Count: total, IndirectPartners: make([]indirectPartnerInfo, 0, len(list))}
 	for _, p := range list {
-		out.IndirectPartners = append(out.IndirectPartners, indirectPartnerInfo{
-			IndirectPartnerID: p.ID, Name: p.DisplayName, AccountName: p.DomainName,
-			AssociatedOn: formatTime(p.AssociatedAt), MobilePhone: p.Mobile, Email: p.Email,
-		})
+		info := indirectPartnerInfo{IndirectPartnerID: p.ID, Name: p.DisplayName, AccountName: p.DomainName,
+			AssociatedOn: formatTime(p.AssociatedAt), MobilePhone: p.Mobile, Email: p.Email}
+		if m := managers[p.ID]; m != nil {
+			info.AccountManagerID, info.AccountManagerName = m.Username, m.DisplayName
+		}
+		out.IndirectPartners = append(out.IndirectPartners, info)
 	}
 	return out, nil
 }

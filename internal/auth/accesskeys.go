@@ -110,14 +110,20 @@ func CreateAccessKey(ctx context.Context, tx *store.Tx, sealer *Sealer, partnerI
 // ErrUnknownKey means no key has that AK.
 var ErrUnknownKey = apperr.New(apperr.Unauthorized, "auth.key_unknown", "the access key does not exist")
 
-// LookupAccessKey returns a key with its secret opened, for signature checks.
-func LookupAccessKey(ctx context.Context, q store.Queryer, sealer *Sealer, ak string) (*AccessKey, error) {
+// AccessKeyColumns are an access key's columns as read from access_keys k.
+// A query that joins other tables to a key selects them first and scans its
+// row with ScanAccessKey.
+const AccessKeyColumns = `k.id, k.partner_id, k.secret_sealed, k.status, k.description, k.created_at, k.last_used_at, k.last_used_ip`
+
+// ScanAccessKey scans AccessKeyColumns, then rest (the joined columns), and
+// opens the key's secret. No row is ErrUnknownKey.
+func ScanAccessKey(row interface{ Scan(...any) error }, sealer *Sealer, rest ...any) (*AccessKey, error) {
 	var k AccessKey
 	var sealed string
 	var created int64
 	var lastUsed *int64
-	err := store.ScanErr(q.QueryRowContext(ctx, `SELECT id, partner_id, secret_sealed, status, description, created_at, last_used_at, last_used_ip
-		FROM access_keys WHERE id = ?`, ak).Scan(&k.ID, &k.PartnerID, &sealed, &k.Status, &k.Description, &created, &lastUsed, &k.LastUsedIP))
+	dest := append([]any{&k.ID, &k.PartnerID, &sealed, &k.Status, &k.Description, &created, &lastUsed, &k.LastUsedIP}, rest...)
+	err := store.ScanErr(row.Scan(dest...))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrUnknownKey
 	}
@@ -132,6 +138,11 @@ func LookupAccessKey(ctx context.Context, q store.Queryer, sealer *Sealer, ak st
 		return nil, err
 	}
 	return &k, nil
+}
+
+// LookupAccessKey returns a key with its secret opened, for signature checks.
+func LookupAccessKey(ctx context.Context, q store.Queryer, sealer *Sealer, ak string) (*AccessKey, error) {
+	return ScanAccessKey(q.QueryRowContext(ctx, `SELECT `+AccessKeyColumns+` FROM access_keys k WHERE k.id = ?`, ak), sealer)
 }
 
 // TouchAccessKey records a key's last use.

@@ -18,6 +18,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 
+	"partnercenter/internal/api/idemkeys"
 	"partnercenter/internal/auth"
 	"partnercenter/internal/exports"
 	"partnercenter/internal/ledger"
@@ -192,6 +193,7 @@ func (w *housekeepingWorker) Work(ctx context.Context, job *river.Job[Housekeepi
 		removed, err = exports.DeleteExpired(ctx, tx)
 		return err
 	})
+	idemkeys.Sweep(ctx, w.db, w.log)
 	if err == nil && voided+int(removed) > 0 {
 		w.log.Info("housekeeping", "holds_released", voided, "exports_removed", removed)
 	}

@@ -67,8 +67,10 @@ type Partner struct {
 // IsIndirect reports whether the partner sells through a total distributor.
 func (p *Partner) IsIndirect() bool { return p.ParentID != "" }
 
-const columns = `id, name, display_name, partner_type, stage, COALESCE(parent_id, ''), domain_id, domain_name,
-	COALESCE(xaccount_type, ''), email, mobile, COALESCE(pdm_user_id, ''), COALESCE(associated_at, 0), created_at`
+// columns read a partner from partners p (named, so that a query may join
+// another table with columns of the same names).
+const columns = `p.id, p.name, p.display_name, p.partner_type, p.stage, COALESCE(p.parent_id, ''), p.domain_id, p.domain_name,
+	COALESCE(p.xaccount_type, ''), p.email, p.mobile, COALESCE(p.pdm_user_id, ''), COALESCE(p.associated_at, 0), p.created_at`
 
 func scan(row interface{ Scan(...any) error }) (*Partner, error) {
 	var p Partner
@@ -86,7 +88,7 @@ var errNotFound = apperr.NotFoundf("partner.not_found", "partner not found")
 
 // Get returns a partner by id.
 func Get(ctx context.Context, q store.Queryer, id string) (*Partner, error) {
-	p, err := scan(q.QueryRowContext(ctx, `SELECT `+columns+` FROM partners WHERE id = ?`, id))
+	p, err := scan(q.QueryRowContext(ctx, `SELECT `+columns+` FROM partners p WHERE id = ?`, id))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errNotFound
 	}
@@ -95,7 +97,7 @@ func Get(ctx context.Context, q store.Queryer, id string) (*Partner, error) {
 
 // GetByDomainID returns the partner whose domain id API callers present.
 func GetByDomainID(ctx context.Context, q store.Queryer, domainID string) (*Partner, error) {
-	p, err := scan(q.QueryRowContext(ctx, `SELECT `+columns+` FROM partners WHERE domain_id = ?`, domainID))
+	p, err := scan(q.QueryRowContext(ctx, `SELECT `+columns+` FROM partners p WHERE domain_id = ?`, domainID))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errNotFound
 	}
@@ -104,7 +106,7 @@ func GetByDomainID(ctx context.Context, q store.Queryer, domainID string) (*Part
 
 // GetByName returns a partner by its short handle.
 func GetByName(ctx context.Context, q store.Queryer, name string) (*Partner, error) {
-	p, err := scan(q.QueryRowContext(ctx, `SELECT `+columns+` FROM partners WHERE name = ?`, name))
+	p, err := scan(q.QueryRowContext(ctx, `SELECT `+columns+` FROM partners p WHERE name = ?`, name))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errNotFound
 	}
@@ -310,7 +312,7 @@ func page(ctx context.Context, q store.Queryer, where string, args []any, order 
 	if limit <= 0 {
 		limit = 10
 	}
-	rows, err := q.QueryContext(ctx, `SELECT `+columns+` FROM partners WHERE `+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`,
+	rows, err := q.QueryContext(ctx, `SELECT `+columns+` FROM partners p WHERE `+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`,
 		append(args, limit, offset)...)
 	if err != nil {
 		return nil, 0, err
