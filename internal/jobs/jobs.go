@@ -20,6 +20,7 @@ import (
 
 	"partnercenter/internal/api/idemkeys"
 	"partnercenter/internal/auth"
+	"partnercenter/internal/coupon"
 	"partnercenter/internal/exports"
 	"partnercenter/internal/ledger"
 	"partnercenter/internal/platform/metrics"
@@ -169,7 +170,8 @@ func (w *exportWorker) Work(ctx context.Context, job *river.Job[ExportArgs]) (er
 func (w *exportWorker) Timeout(*river.Job[ExportArgs]) time.Duration { return 30 * time.Minute }
 
 // HousekeepingArgs is the minutely sweep: holds past their timeout are
-// released and expired export files removed.
+// released, coupons activate and expire on time (quotas too), and expired
+// export files are removed.
 type HousekeepingArgs struct{}
 
 func (HousekeepingArgs) Kind() string { return "housekeeping" }
@@ -183,19 +185,22 @@ type housekeepingWorker struct {
 
 func (w *housekeepingWorker) Work(ctx context.Context, job *river.Job[HousekeepingArgs]) (err error) {
 	defer count(w.metrics, job.Kind, &err)
-	var voided int
+	var voided, coupons int
 	var removed int64
 	err = w.db.InTx(ctx, func(tx *store.Tx) error {
 		var err error
 		if voided, err = ledger.VoidExpired(ctx, tx, 1000); err != nil {
 			return err
 		}
+		if coupons, err = coupon.Sweep(ctx, tx, 1000); err != nil {
+			return err
+		}
 		removed, err = exports.DeleteExpired(ctx, tx)
 		return err
 	})
 	idemkeys.Sweep(ctx, w.db, w.log)
-	if err == nil && voided+int(removed) > 0 {
-		w.log.Info("housekeeping", "holds_released", voided, "exports_removed", removed)
+	if err == nil && voided+coupons+int(removed) > 0 {
+		w.log.Info("housekeeping", "holds_released", voided, "coupon_changes", coupons, "exports_removed", removed)
 	}
 	return err
 }
