@@ -75,7 +75,11 @@ func Load(ctx context.Context, db *store.DB) error {
 	if err := loadOrganisations(ctx, db); err != nil {
 		return err
 	}
-	return loadFunds(ctx, db, db.Now().UTC())
+	now := db.Now().UTC()
+	if err := loadFunds(ctx, db, now); err != nil {
+		return err
+	}
+	return loadCoupons(ctx, db, now)
 }
 
 // loadOrganisations writes staff, partners, their users and customers in one

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"partnercenter/internal/auth"
+	"partnercenter/internal/coupon"
 	"partnercenter/internal/customer"
 	"partnercenter/internal/demo"
 	"partnercenter/internal/funds"
@@ -65,6 +66,22 @@ func TestDemoDataSet(t *testing.T) {
 		}
 		if vs, err := ledger.Check(ctx, db.Reader()); err != nil || len(vs) > 0 {
 			t.Errorf("ledger check after the demo: %v %v", vs, err)
+		}
+		// Coupons in every state.
+		states := map[int]int{}
+		issued, _, err := coupon.List(ctx, db.Reader(), coupon.Filter{PartnerID: dist.PartnerID, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range issued {
+			states[c.Status]++
+		}
+		if states[coupon.Usable] == 0 || states[coupon.Expired] == 0 || states[coupon.Reclaimed] == 0 {
+			t.Errorf("demo coupon states: %v", states)
+		}
+		resA, _ := auth.GetUserByUsername(ctx, db.Reader(), "reseller-a")
+		if qs, _, _ := coupon.ListQuotas(ctx, db.Reader(), coupon.QuotaFilter{PartnerID: resA.PartnerID}); len(qs) != 1 {
+			t.Errorf("reseller-a quotas: %d", len(qs))
 		}
 		mgr, _ := auth.GetUserByUsername(ctx, db.Reader(), "distributor-manager")
 		mine, _ := customer.ScopeFor(ctx, db.Reader(), mgr.Principal(), customer.OwnCustomers, "")

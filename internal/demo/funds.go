@@ -15,20 +15,10 @@ import (
 // customers and to resellers, and some reclaims, each on its own day so that
 // 收支明细 and 调账记录 have something to show over the whole year.
 func loadFunds(ctx context.Context, db *store.DB, now time.Time) error {
-	ids := map[string]string{}
-	rows, err := db.Reader().QueryContext(ctx, `SELECT name, id FROM partners`)
+	ids, err := partnerIDs(ctx, db)
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
-		var name, id string
-		if err := rows.Scan(&name, &id); err != nil {
-			rows.Close()
-			return err
-		}
-		ids[name] = id
-	}
-	rows.Close()
 	resale := map[string][]string{}
 	for _, name := range []string{"distributor", "reseller-a", "reseller"} {
 		cs, _, err := customer.List(ctx, db.Reader(), customer.PartnerScope(ids[name]), customer.Filter{AssociationType: customer.Resale, Limit: 100})
