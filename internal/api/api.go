@@ -103,9 +103,11 @@ func mount(mux *http.ServeMux, s *service, table []Route) {
 	}
 	// Anything else under the API's prefix answers in the API's error shape,
 	// as the provider's gateway does for an unknown path or method.
-	mux.Handle("/v2/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	unknown := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, apiError("APIGW.0101", "api.no_such_api", "the API does not exist: %s %s", r.Method, r.URL.Path))
-	}))
+	})
+	mux.Handle("/v2/", unknown)
+	mux.Handle("/v3/", unknown)
 	mux.HandleFunc("GET /openapi.json", serveDocument)
 	mux.HandleFunc("GET /api/docs", s.serveReference)
 }

@@ -155,8 +155,13 @@ func testRoutes(committed *atomic.Int64) []api.Route {
 // startRoutes serves the API with extra routes of a test's own, behind a
 // stand-in for the server's middleware that names each request.
 func (f *fixture) startRoutes(t *testing.T, extra ...api.Route) *httptest.Server {
+	return f.startAPI(t, api.DefaultConfig(), extra...)
+}
+
+// startAPI serves the API alone with a configuration of the test's own.
+func (f *fixture) startAPI(t *testing.T, cfg api.Config, extra ...api.Route) *httptest.Server {
 	mux := http.NewServeMux()
-	api.MountRoutes(mux, f.app, api.DefaultConfig(), extra...)
+	api.MountRoutes(mux, f.app, cfg, extra...)
 	return f.start(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := ids.Compact()
 		w.Header().Set(requestid.Header, id)

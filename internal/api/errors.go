@@ -1,6 +1,8 @@
 package api
 
 import (
+	"encoding/json"
+	"errors"
 	"net/http"
 
 	"partnercenter/internal/platform/apperr"
@@ -31,6 +33,8 @@ var errorCodes = []errorCode{
 	{"CBC.0150", http.StatusForbidden, apperr.Forbidden, false},
 	{"CBC.0151", http.StatusForbidden, apperr.Forbidden, true},
 	{"CBC.0999", http.StatusInternalServerError, apperr.Internal, true},
+	{"CBC.99000050", http.StatusBadRequest, apperr.Conflict, false},
+	{"CBC.99005003", http.StatusBadRequest, apperr.Insufficient, false},
 	{"APIGW.0101", http.StatusNotFound, apperr.NotFound, false},
 	{"APIGW.0201", http.StatusRequestEntityTooLarge, apperr.Invalid, false},
 	{"APIGW.0301", http.StatusUnauthorized, apperr.Unauthorized, true},
@@ -106,5 +110,42 @@ func (s *service) errorResponse(r *http.Request, err error) (int, []byte) {
 		s.app.Log.Error("api: internal error", "request_id", id, "method", r.Method, "path", r.URL.Path, "err", err)
 		msg = "internal error; quote request id " + id + " to support"
 	}
-	return c.Status, mustJSON(errorBody{ErrorCode: c.Code, ErrorMsg: msg, RequestID: id})
+	body := mustJSON(errorBody{ErrorCode: c.Code, ErrorMsg: msg, RequestID: id})
+	var d *detailedError
+	if errors.As(err, &d) && c.Status < http.StatusInternalServerError {
+		fields := map[string]any{}
+		_ = json.Unmarshal(body, &fields)
+		for k, v := range d.fields {
+			fields[k] = v
+		}
+		body = mustJSON(fields)
+	}
+	return c.Status, body
+}
+
+// detailedError is an error whose answer carries fields beside error_code
+// and error_msg, where a BSS operation documents some (CreateSubCustomer
+// names the existing customer with CBC.99000050).
+type detailedError struct {
+	err    error
+	fields map[string]string
+}
+
+func (e *detailedError) Error() string { return e.err.Error() }
+func (e *detailedError) Unwrap() error { return e.err }
+
+// withFields adds answer fields to err.
+func withFields(err error, fields map[string]string) error {
+	return &detailedError{err: err, fields: fields}
+}
+
+// asCode answers err with an API code when it is a domain error of a given
+// domain code that names none of its own: an operation's BSS code for a
+// fault the capability reports in general terms (not enough balance).
+func asCode(err error, domain apperr.Code, code string) error {
+	if e, ok := apperr.As(err); ok && e.Code == domain && e.APICode == "" {
+		relabelled := *e
+		return relabelled.WithAPICode(code)
+	}
+	return err
 }

@@ -68,7 +68,7 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	}
 	create := func(d time.Duration, prefix string, typ partner.Type, parent *partner.Partner) (p *partner.Partner) {
 		n := partner.NewPartner{Name: storetest.Name(prefix), DisplayName: prefix + " 有限公司", Type: typ, Stage: partner.Certified,
-			Email: prefix + "@partner.example", Mobile: "13800000000"}
+			Email: prefix + "@partner.example", Mobile: "13800000000", XAccountType: storetest.Name("pf_" + prefix + "_")}
 		if parent != nil {
 			n.ParentID = parent.ID
 		}

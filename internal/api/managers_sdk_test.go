@@ -7,7 +7,6 @@ import (
 
 	"partnercenter/internal/auth"
 	"partnercenter/internal/partner"
-	"partnercenter/internal/server"
 	"partnercenter/internal/store"
 	"partnercenter/internal/store/storetest"
 )
@@ -30,8 +29,7 @@ func TestListIndirectPartnersNamesTheManager(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		srv := f.start(t, server.New(f.app))
-		c := client(t, srv, f.distKey.ID, f.distKey.Secret, f.dist.DomainID)
+		_, c := f.sdk(t)
 		resp := list(t, c, model.QueryIndirectPartnersReq{})
 		byID := map[string]model.IndirectPartnerInfo{}
 		for _, p := range *resp.IndirectPartners {

@@ -1,8 +1,11 @@
 package api
 
 import (
+	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"partnercenter/internal/ledger"
 )
 
 // Parameter checks shared by the BSS-compatible operations, which all page
@@ -83,4 +86,76 @@ func formatTime(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(timeLayout)
+}
+
+// Query parameters of the GET operations, read the way Decode reads a body:
+// absent and empty are the same, and a fault names the parameter.
+
+// queryString returns an optional query parameter, checking its length.
+func (c *Call) queryString(name string, maxLen int) (string, error) {
+	v := c.Request.URL.Query().Get(name)
+	return optionalString(name, &v, maxLen)
+}
+
+// queryStrings returns optional query parameters, each at most maxLen
+// characters.
+func (c *Call) queryStrings(maxLen int, names ...string) ([]string, error) {
+	out := make([]string, len(names))
+	for i, name := range names {
+		var err error
+		if out[i], err = c.queryString(name, maxLen); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// queryInt returns an optional integer query parameter; nil when absent.
+func (c *Call) queryInt(name string) (*int64, error) {
+	v := c.Request.URL.Query().Get(name)
+	if v == "" {
+		return nil, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return nil, fieldError("CBC.0100", name, "api.query_integer", "must be an integer, not %q", v)
+	}
+	return &n, nil
+}
+
+// queryPaging is paging for the offset and limit query parameters.
+func (c *Call) queryPaging(defaultLimit, maxLimit int) (page, error) {
+	offset, err := c.queryInt("offset")
+	if err != nil {
+		return page{}, err
+	}
+	limit, err := c.queryInt("limit")
+	if err != nil {
+		return page{}, err
+	}
+	return paging(offset, limit, defaultLimit, maxLimit)
+}
+
+// billingDate parses an optional date of the billing calendar (UTC+8), as
+// YYYY-MM-DD; the zero time means absent.
+func billingDate(field, v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.ParseInLocation(dateLayout, v, ledger.BillingZone)
+	if err != nil {
+		return time.Time{}, fieldError("CBC.0100", field, "api.date_format", "must be a date in UTC+8 such as 2017-10-21, not %q", v)
+	}
+	return t, nil
+}
+
+// dateLayout is how the BSS API writes billing dates.
+const dateLayout = "2006-01-02"
+
+// strOr returns an optional string field's value, "" when absent or null.
+func strOr(v *string) string {
+	if v == nil {
+		return ""
+	}
+	return *v
 }

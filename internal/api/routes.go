@@ -6,5 +6,20 @@ import "net/http"
 // describes exactly these operations; TestDocumentMatchesRoutes holds the
 // two together.
 var routes = []Route{
+	// Customers.
+	{Method: http.MethodPost, Pattern: "/v2/partners/sub-customers", OperationID: "CreateSubCustomer", Mutates: true, Handle: createSubCustomer},
+	{Method: http.MethodPost, Pattern: "/v2/partners/sub-customers/query", OperationID: "ListSubCustomers", Handle: listSubCustomers},
+	{Method: http.MethodPost, Pattern: "/v2/partners/sub-customers/users/check-identity", OperationID: "CheckUserIdentity", Handle: checkUserIdentity},
+	{Method: http.MethodPost, Pattern: "/v2/partners/sub-customers/new-customers-tags/batch-query", OperationID: "ListSubCustomerNewTag", Handle: listSubCustomerNewTag},
+	{Method: http.MethodPost, Pattern: "/v2/accounts/customer-accounts/balances/batch-query", OperationID: "ListCustomersBalancesDetail", Handle: listCustomersBalancesDetail},
 	{Method: http.MethodPost, Pattern: "/v2/partners/indirect-partners/query", OperationID: "ListIndirectPartners", Handle: listIndirectPartners},
+
+	// Funds.
+	{Method: http.MethodGet, Pattern: "/v2/accounts/partner-accounts/balances", OperationID: "ListPartnerBalances", Handle: listPartnerBalances},
+	{Method: http.MethodGet, Pattern: "/v2/accounts/partner-accounts/account-change-records", OperationID: "ListPartnerAccountChangeRecords", Handle: listPartnerAccountChangeRecords},
+	{Method: http.MethodPost, Pattern: "/v2/accounts/partner-accounts/adjust-amount", OperationID: "UpdateCustomerAccountAmount", Mutates: true, Handle: updateCustomerAccountAmount},
+	{Method: http.MethodPost, Pattern: "/v2/accounts/partner-accounts/reclaim", OperationID: "ReclaimToPartnerAccount", Mutates: true, Handle: reclaimToPartnerAccount},
+	{Method: http.MethodGet, Pattern: "/v3/accounts/partner-accounts/adjust-records", OperationID: "ListPartnerAdjustRecords", Handle: listPartnerAdjustRecords},
+	{Method: http.MethodPost, Pattern: "/v2/accounts/partner-accounts/indirect-partner-adjust", OperationID: "UpdateIndirectPartnerAccount", Mutates: true, Handle: updateIndirectPartnerAccount},
+	{Method: http.MethodPost, Pattern: "/v2/accounts/partner-accounts/indirect-partner-reclaim", OperationID: "ReclaimIndirectPartnerAccount", Mutates: true, Handle: reclaimIndirectPartnerAccount},
 }
