@@ -22,6 +22,7 @@ import (
 	"partnercenter/internal/auth"
 	"partnercenter/internal/coupon"
 	"partnercenter/internal/exports"
+	"partnercenter/internal/funds"
 	"partnercenter/internal/ledger"
 	"partnercenter/internal/platform/metrics"
 	"partnercenter/internal/store"
@@ -72,6 +73,7 @@ func New(db *store.DB, log *slog.Logger, m *metrics.Metrics, opts Options) (*Run
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &sessionCleanupWorker{db: db, log: log, metrics: m})
 	river.AddWorker(workers, &exportWorker{db: db, metrics: m})
+	river.AddWorker(workers, &fundBatchWorker{db: db, metrics: m})
 	river.AddWorker(workers, &housekeepingWorker{db: db, log: log, metrics: m})
 	client, err := river.NewClient(driver(db), &river.Config{
 		Logger:            log.With("component", "jobs"),
@@ -168,6 +170,27 @@ func (w *exportWorker) Work(ctx context.Context, job *river.Job[ExportArgs]) (er
 
 // Timeout: a million-row spreadsheet takes a while.
 func (w *exportWorker) Timeout(*river.Job[ExportArgs]) time.Duration { return 30 * time.Minute }
+
+// FundBatchArgs applies one confirmed batch 拨款/回收 (funds.RunBatch).
+type FundBatchArgs struct {
+	ID string `json:"id"`
+}
+
+func (FundBatchArgs) Kind() string { return "fund_batch" }
+
+type fundBatchWorker struct {
+	river.WorkerDefaults[FundBatchArgs]
+	db      *store.DB
+	metrics *metrics.Metrics
+}
+
+func (w *fundBatchWorker) Work(ctx context.Context, job *river.Job[FundBatchArgs]) (err error) {
+	defer count(w.metrics, job.Kind, &err)
+	return funds.RunBatch(ctx, w.db, job.Args.ID)
+}
+
+// Timeout: ten thousand lines, each in a transaction of its own.
+func (w *fundBatchWorker) Timeout(*river.Job[FundBatchArgs]) time.Duration { return 30 * time.Minute }
 
 // HousekeepingArgs is the minutely sweep: holds past their timeout are
 // released, coupons activate and expire on time (quotas too), and expired
