@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"path"
 
 	"partnercenter/internal/auth"
@@ -31,6 +32,7 @@ var partnerMenu = []menuEntry{
 	{"sales", "nav.sales", ""},
 	{"sales/customers", "nav.customers", ""},
 	{"sales/customers/manage", "nav.customer_manage", "/console/customers"},
+	{"sales/customers/resellers", "nav.resellers", "/console/resellers"},
 	{"sales/business", "nav.customer_business", ""},
 	{"sales/business/vouchers", "nav.vouchers", "/console/vouchers"},
 	{"sales/business/cash", "nav.cash_coupons", "/console/cash-coupons"},
@@ -95,6 +97,10 @@ func (h *handler) navLevel(table []menuEntry, parent string, p *auth.Principal, 
 		} else {
 			need, ok := h.routes[e.Path]
 			if !ok || (len(need) > 0 && !(&call{p: p}).can(need)) {
+				continue
+			}
+			// Some pages serve total distributors only (resellers.go).
+			if distributorOnly[e.Path] && !h.isDistributor(context.Background(), p) {
 				continue
 			}
 			item.Active = e.Path == active
