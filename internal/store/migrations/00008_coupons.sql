@@ -46,10 +46,14 @@ CREATE TABLE coupons (
     reclaimed_amount BIGINT NOT NULL DEFAULT 0,
     reclaimed_at     BIGINT
 );
-CREATE INDEX coupons_partner ON coupons (partner_id, coupon_type, created_at, id);
-CREATE INDEX coupons_partner_status ON coupons (partner_id, coupon_type, status, created_at);
-CREATE INDEX coupons_partner_customer ON coupons (partner_id, customer_id, created_at);
-CREATE INDEX coupons_quota ON coupons (quota_id, created_at);
+-- One index per filter of the issued-coupons list, each ending in the list's
+-- order (newest first), so a page is read without sorting.
+CREATE INDEX coupons_partner ON coupons (partner_id, created_at, id);
+CREATE INDEX coupons_partner_type ON coupons (partner_id, coupon_type, created_at, id);
+CREATE INDEX coupons_partner_status ON coupons (partner_id, status, created_at, id);
+CREATE INDEX coupons_partner_type_status ON coupons (partner_id, coupon_type, status, created_at, id);
+CREATE INDEX coupons_partner_customer ON coupons (partner_id, customer_id, created_at, id);
+CREATE INDEX coupons_quota ON coupons (quota_id, created_at, id);
 CREATE INDEX coupons_lifecycle ON coupons (status, effective_at, expires_at);
 
 -- 操作记录: issue, reclaim, unbind auto-reclaim and expiry of coupons, and
