@@ -117,6 +117,31 @@ func (h *handler) routesTable() {
 	h.page("GET /console/staff/partners/{id}", perms(auth.PermStaffPartners), h.partnerPage)
 	h.page("GET /console/staff/partners/{id}/edit", perms(auth.PermStaffPartners), h.editPartnerPage)
 	h.page("POST /console/staff/partners/{id}/edit", perms(auth.PermStaffPartners), h.savePartner)
+
+	// 资金管理 (funds*.go, exports.go, batch.go) and the provider's 财务
+	// (finance.go).
+	viewFunds, moveMoney := perms(auth.PermFundsView), perms(auth.PermFundsMove)
+	h.page("GET /console/funds", viewFunds, h.statementPage)
+	h.page("GET /console/funds/adjustments", viewFunds, h.adjustmentsPage)
+	h.page("GET /console/funds/withdrawals", viewFunds, h.withdrawalsPage)
+	h.page("POST /console/funds/withdrawals", moveMoney, h.requestWithdrawal)
+	h.page("GET /console/funds/exports", viewFunds, h.exportsPage)
+	h.page("POST /console/funds/exports", viewFunds, h.createExport)
+	h.page("GET /console/funds/exports/{id}/download", viewFunds, h.downloadExport)
+	h.page("GET /console/funds/batches", moveMoney, h.batchesPage)
+	h.page("POST /console/funds/batches", moveMoney, h.uploadBatch)
+	h.page("GET /console/funds/batches/template/{format}", moveMoney, h.batchTemplate)
+	h.page("GET /console/funds/batches/{id}", moveMoney, h.batchPage)
+	h.page("POST /console/funds/batches/{id}/confirm", moveMoney, h.confirmBatch)
+	h.page("POST /console/funds/batches/{id}/cancel", moveMoney, h.cancelBatch)
+	staffFinance := perms(auth.PermStaffFinance)
+	h.page("GET /console/staff/finance/recharge", staffFinance, h.rechargePage)
+	h.page("POST /console/staff/finance/recharge", staffFinance, h.recordRecharge)
+	h.page("GET /console/staff/finance/credit", staffFinance, h.creditPage)
+	h.page("POST /console/staff/finance/credit", staffFinance, h.setCreditLine)
+	h.page("GET /console/staff/finance/withdrawals", staffFinance, h.staffWithdrawalsPage)
+	h.page("GET /console/staff/finance/withdrawals/{id}", staffFinance, h.staffWithdrawalPage)
+	h.page("POST /console/staff/finance/withdrawals/{id}", staffFinance, h.decideWithdrawal)
 }
 
 func perms(p ...auth.Permission) []auth.Permission { return p }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"partnercenter/internal/auth"
+	"partnercenter/internal/funds"
 	"partnercenter/internal/partner"
 )
 
@@ -22,6 +23,9 @@ type profileView struct {
 	// LinkResellers links each reseller to its provider-side page.
 	LinkResellers bool
 	Loc           *time.Location
+	// Balances are the partner's accounts, on the home page of a user who
+	// may see money.
+	Balances *funds.Balances
 }
 
 func (c *call) loadProfile(id string, withResellers bool) (*profileView, error) {
@@ -56,6 +60,11 @@ func (h *handler) partnerHome(c *call) error {
 	v, err := c.loadProfile(c.p.PartnerID, c.p.Can(auth.PermResellerView))
 	if err != nil {
 		return err
+	}
+	if c.p.Can(auth.PermFundsView) {
+		if v.Balances, err = funds.PartnerBalances(c.r.Context(), h.app.DB.Reader(), c.p.PartnerID); err != nil {
+			return err
+		}
 	}
 	return c.render(http.StatusOK, "home", &view{Title: "home.title", Active: "/console/home", Data: v})
 }

@@ -58,6 +58,10 @@ var partnerMenu = []menuEntry{
 var staffMenu = []menuEntry{
 	{"home", "nav.staff_home", "/console/staff"},
 	{"partners", "nav.partners", "/console/staff/partners"},
+	{"finance", "nav.finance", ""},
+	{"finance/recharge", "nav.recharge", "/console/staff/finance/recharge"},
+	{"finance/credit", "nav.credit_lines", "/console/staff/finance/credit"},
+	{"finance/withdrawals", "nav.withdrawal_review", "/console/staff/finance/withdrawals"},
 	{"audit", "nav.audit", "/console/audit"},
 }
 
