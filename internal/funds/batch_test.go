@@ -11,7 +11,9 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
+	"partnercenter/internal/customer"
 	"partnercenter/internal/funds"
+	"partnercenter/internal/partner"
 	"partnercenter/internal/platform/apperr"
 	"partnercenter/internal/store"
 	"partnercenter/internal/store/storetest"
@@ -329,5 +331,75 @@ func TestClaimSubmission(t *testing.T) {
 			}
 			return nil
 		})
+	})
+}
+
+// BenchmarkBatch measures the two halves of a batch on SQLite: checking a
+// file of 10,000 lines into a preview (one op), and applying lines (one op
+// a line, each in its own transaction as the job does).
+func BenchmarkBatch(b *testing.B) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, "sqlite:"+b.TempDir()+"/bench.db")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	var p *partner.Partner
+	err = db.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		if p, err = partner.Create(ctx, tx, partner.NewPartner{Name: storetest.Name("bench-"), Type: partner.Reseller, Stage: partner.Certified}); err != nil {
+			return err
+		}
+		for i := range 100 {
+			if _, err := customer.Create(ctx, tx, p, customer.NewCustomer{DomainName: fmt.Sprintf("%s-c%03d", p.Name, i)}, false); err != nil {
+				return err
+			}
+		}
+		_, err = funds.Recharge(ctx, tx, p.ID, 1_000_000_000_00, "bank_transfer", "", "")
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	file := func(n, salt int) *funds.BatchFile {
+		var sb strings.Builder
+		for i := range n {
+			fmt.Fprintf(&sb, "%s-c%03d,%d.%02d,run %d line %d\n", p.Name, i%100, 1+i%50, i%100, salt, i)
+		}
+		f, err := funds.ReadBatchFile(strings.NewReader(sb.String()), funds.BatchCSV)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return f
+	}
+	create := func(f *funds.BatchFile, op string) *funds.Batch {
+		var batch *funds.Batch
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			var err error
+			batch, err = funds.CreateBatch(ctx, tx, funds.NewBatch{PartnerID: p.ID, UserID: "u", Operator: "bench", Operation: op, FileName: "b.csv", File: f})
+			return err
+		}); err != nil {
+			b.Fatal(err)
+		}
+		return batch
+	}
+	b.Run("preview-10000", func(b *testing.B) {
+		f := file(funds.MaxBatchRows, 0)
+		for b.Loop() {
+			create(f, funds.BatchReclaim)
+		}
+	})
+	b.Run("apply-per-line", func(b *testing.B) {
+		batch := create(file(b.N, b.N), funds.BatchAllocate)
+		if err := db.InTx(ctx, func(tx *store.Tx) error { _, err := funds.ConfirmBatch(ctx, tx, p.ID, batch.ID); return err }); err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		if err := funds.RunBatch(ctx, db, batch.ID); err != nil {
+			b.Fatal(err)
+		}
 	})
 }
