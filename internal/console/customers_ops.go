@@ -368,3 +368,35 @@ func (h *handler) switchTypeCustomerPage(c *call) error {
 				Link: c.publicLink("/invite/" + token), Expires: inv.ExpiresAt, Back: backTo(f, customersPath)})
 		}})
 }
+
+// customerActions are the audit actions of the customer and reseller pages;
+// the audit log's action filter offers them.
+var customerActions = []string{"customer.create", "customer.invite", "customer.associate", "customer.manager", "customer.freeze",
+	"customer.unfreeze", "customer.allocate", "customer.reclaim", "customer.unbind_request", "customer.unbind",
+	"customer.switch_request", "customer.switch_type", "reseller.create", "reseller.manager", "reseller.allocate", "reseller.reclaim"}
+
+// customerFields name the fields of these pages' audit summaries in the
+// user's language.
+var customerFields = map[string]string{
+	"domain_name": "customers.account_name", "real_name": "customers.real_name", "label": "customers.label",
+	"frozen_reason": "customers.frozen_reason", "reason": "customers.reason", "amount": "customers.amount", "memo": "customers.memo",
+	"trans_id": "customers.trans_id", "manager": "customers.manager", "since": "customers.period_from",
+	"expires_at": "invite.expires", "returned_amount": "customers.unbind_amount",
+}
+
+// summaryField is the type of summaryFields' entries (auditlog.go).
+type summaryField = struct {
+	label string
+	value func(string) string
+}
+
+func init() {
+	knownActions = append(knownActions, customerActions...)
+	for field, label := range customerFields {
+		if _, taken := summaryFields[field]; !taken {
+			summaryFields[field] = summaryField{label: label}
+		}
+	}
+	summaryFields["association_type"] = summaryField{"customers.association_type", func(v string) string { return "customers.association." + v }}
+	summaryFields["frozen"] = summaryField{"customers.frozen", func(v string) string { return "customers.frozen." + v }}
+}

@@ -265,6 +265,10 @@ func TestFreezeRules(t *testing.T) {
 		if got := strings.Join(auditActions(t, db, dist, resale), ","); got != "customer.unfreeze,customer.freeze" {
 			t.Errorf("audit entries %s", got)
 		}
+		if _, body := c.get("/console/audit?action=customer.freeze"); !strings.Contains(body, "冻结客户") ||
+			!strings.Contains(body, `冻结状态:</span> <del>正常</del> → 已冻结（账号和资源）`) {
+			t.Error("the audit log does not show the freeze in words")
+		}
 	})
 }
 
@@ -408,6 +412,18 @@ func TestCreateAndInviteCustomers(t *testing.T) {
 		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "华东云总经销有限公司") || !strings.Contains(body, "顾问销售") || !strings.Contains(body, ">接受<") {
 			t.Fatalf("the invitation page: %d\n%s", resp.StatusCode, body)
 		}
+		// A partner user signed in in the same browser sees the customer's page.
+		if _, body := c.get(link); strings.Contains(body, `class="topnav"`) || !strings.Contains(body, ">接受<") {
+			t.Error("the link page shows the console's navigation to a signed-in user")
+		}
+		// The language switch returns to the link page.
+		if resp, _ := visitor.post("/console/locale", url.Values{"lang": {"en"}, "next": {link}}); resp.Header.Get("Location") != link {
+			t.Errorf("the language switch leads to %q", resp.Header.Get("Location"))
+		}
+		if _, body := visitor.get(link); !strings.Contains(body, "invites your account to become its customer") {
+			t.Error("the link page is not in the chosen language")
+		}
+		visitor.post("/console/locale", url.Values{"lang": {"zh-CN"}, "next": {link}})
 		if resp, _ := visitor.post(link, url.Values{}, "Sec-Fetch-Site", "cross-site"); resp.StatusCode != http.StatusForbidden {
 			t.Errorf("a cross-site accept: %d", resp.StatusCode)
 		}

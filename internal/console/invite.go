@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"partnercenter/internal/audit"
@@ -66,6 +67,16 @@ func linkTitle(kind string) string {
 
 const unbindKind = "unbind"
 
+// isLinkPage reports whether path is one of the pages of this file.
+func isLinkPage(path string) bool {
+	return strings.HasPrefix(path, "/invite/") || strings.HasPrefix(path, "/unbind/")
+}
+
+// forCustomer shows a link page as the customer sees it: without the
+// console's navigation, even when a partner user is signed in in the same
+// browser.
+func (c *call) forCustomer() { c.p = nil }
+
 // customerActor is who the audit log names for what a customer confirms
 // through a link: the customer's account, which has no user of its own here.
 func customerActor(ctx context.Context, customerID, domainName string) context.Context {
@@ -73,6 +84,7 @@ func customerActor(ctx context.Context, customerID, domainName string) context.C
 }
 
 func (h *handler) invitePage(c *call) error {
+	c.forCustomer()
 	token := c.r.PathValue("token")
 	inv, err := customer.GetInvite(c.r.Context(), h.app.DB.Reader(), token)
 	if err != nil {
@@ -109,6 +121,7 @@ func (h *handler) invitePage(c *call) error {
 }
 
 func (h *handler) unbindPage(c *call) error {
+	c.forCustomer()
 	ctx, q := c.r.Context(), h.app.DB.Reader()
 	token := c.r.PathValue("token")
 	v := linkPage{Kind: unbindKind, Loc: c.loc}

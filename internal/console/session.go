@@ -79,10 +79,12 @@ func (c *call) takeFlash() *flash {
 }
 
 // safeNext keeps a post-sign-in destination only when it is a console page
-// of this site, so that the sign-in page cannot be used to send users away.
+// of this site (or a page a customer opens from a link, where the language
+// switch returns), so that the sign-in page cannot be used to send users
+// away.
 func safeNext(next string) string {
 	u, err := url.Parse(next)
-	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(u.Path, "/console/") ||
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !(strings.HasPrefix(u.Path, "/console/") || isLinkPage(u.Path)) ||
 		strings.HasPrefix(next, "//") || strings.Contains(next, `\`) || strings.HasPrefix(u.Path, "/console/signin") {
 		return ""
 	}
