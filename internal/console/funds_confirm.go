@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"slices"
 
@@ -104,7 +105,7 @@ func (c *call) submitMoney(m moneyStep) error {
 // carried are a form's values as the confirmation carries them back.
 func carried(f *form) []hiddenField {
 	var out []hiddenField
-	for _, name := range sortedKeys(f.Values) {
+	for _, name := range slices.Sorted(maps.Keys(f.Values)) {
 		if name == "confirm" || name == "edit" {
 			continue
 		}
@@ -113,13 +114,4 @@ func carried(f *form) []hiddenField {
 		}
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
