@@ -16,11 +16,12 @@ import (
 )
 
 // 拨款 and 回收, to and from a resale customer or one of a distributor's
-// resellers, in three steps: the form, a confirmation page showing the
-// amount, and the move. The form carries a random token from the moment it
-// is shown; the move uses it as the operation's client id, so that a second
-// submission of the same form (a double click, a reload of the
-// confirmation) replays the first instead of paying twice.
+// resellers: the form, then the confirmation showing the amount, then the
+// move, as every money form takes them (funds_confirm.go). The form carries
+// a random token from the moment it is shown, so that a second submission
+// of the same form (a double click, a reload of the confirmation) moves the
+// money once; the token is also the operation's client id, so that funds
+// keeps it idempotent on its own side too.
 
 // moneyMove is one 拨款 or 回收 page.
 type moneyMove struct {
@@ -43,8 +44,6 @@ type moneyMove struct {
 type moneyView struct {
 	*moneyMove
 	AvailableText string
-	Confirm       bool
-	Amount        string // the parsed amount, on the confirmation page
 }
 
 // clientToken is the form's token; anything else was not made by the form.
@@ -74,72 +73,45 @@ func (c *call) amountField(f *form) int64 {
 }
 
 func (h *handler) moveMoney(c *call, m *moneyMove) error {
-	var f *form
 	if c.r.Method == http.MethodGet {
-		f = c.formFor(url.Values{"client": {newClientToken()}})
-		return h.renderMoney(c, http.StatusOK, m, f, false, 0)
+		return h.renderMoney(c, http.StatusOK, m, c.formFor(url.Values{"client": {newClientToken()}}))
 	}
-	f = newForm(c.postForm())
-	if b := backTo(f, ""); b != "" {
-		m.Back = b
-	}
+	f := newForm(c.postForm())
+	m.Back = backTo(f, m.Back)
 	amount := c.amountField(f)
-	confirmed := f.Get("confirm") == "1" && f.Get("edit") != "1"
-	if !confirmed && f.ok() && amount > m.Available {
-		// Said before the confirmation; once confirmed, the move itself
-		// decides, so that a second submission replays the first even
-		// when the balance it left is short.
-		f.fieldError("amount", c.t("customers.amount_above", money.Format(m.Available)))
-	}
 	memo := ""
+	lines := []confirmLine{{m.TargetLabel, m.Target}, {"customers.operation", c.t(m.Title)}, {"customers.amount", money.Format(amount)},
+		{m.AvailableLabel, money.Format(m.Available)}}
 	if m.WithMemo {
-		memo = f.Get("memo")
-	}
-	if len([]rune(memo)) > 200 {
-		f.fieldError("memo", c.t("funds.memo_long"))
-	}
-	client := f.Get("client")
-	if !clientToken.MatchString(client) {
-		f.Error = c.t("customers.form_stale")
-		f.Values.Set("client", newClientToken())
-	}
-	switch {
-	case !f.ok():
-		return h.renderMoney(c, http.StatusUnprocessableEntity, m, f, false, 0)
-	case f.Get("edit") == "1":
-		return h.renderMoney(c, http.StatusOK, m, f, false, 0)
-	case !confirmed:
-		return h.renderMoney(c, http.StatusOK, m, f, true, amount)
-	}
-	err := c.apply(f, func(ctx context.Context, tx *store.Tx) error {
-		// The client id is the user's own, so that no token of another
-		// user's form can ever match.
-		res, err := m.run(ctx, tx, amount, memo, "console:"+c.p.UserID+":"+client)
-		if e, ok := apperr.As(err); ok && e.Code == apperr.Insufficient {
-			return apperr.Field("amount", "customers.amount_above", "the amount is above the available %s", money.Format(m.Available))
+		if memo = f.Get("memo"); len([]rune(memo)) > 200 {
+			f.fieldError("memo", c.t("funds.memo_long"))
 		}
-		if err != nil || res.Replayed {
-			return err
-		}
-		change := m.audit
-		change.PartnerID = c.p.PartnerID
-		change.After = map[string]any{"amount": money.Format(amount), "memo": memo, "trans_id": res.TransID}
-		return audit.Record(ctx, tx, change)
-	})
-	if err != nil {
-		return err
+		lines = append(lines, confirmLine{"customers.memo", memo})
 	}
-	if !f.ok() {
-		return h.renderMoney(c, http.StatusUnprocessableEntity, m, f, false, 0)
-	}
-	return c.done(m.flash, m.Back, money.Format(amount))
+	return c.submitMoney(moneyStep{f: f, title: m.Title, active: m.Active, submit: "customers.confirm", back: m.Back, lines: lines,
+		check: func() {
+			if amount > m.Available {
+				f.fieldError("amount", c.t("customers.amount_above", money.Format(m.Available)))
+			}
+		},
+		show: func(status int) error { return h.renderMoney(c, status, m, f) },
+		apply: func(ctx context.Context, tx *store.Tx) error {
+			// The client id is the user's own, so that no token of another
+			// user's form can ever match.
+			res, err := m.run(ctx, tx, amount, memo, "console:"+c.p.UserID+":"+f.Get("client"))
+			if err != nil {
+				return err
+			}
+			change := m.audit
+			change.PartnerID = c.p.PartnerID
+			change.After = map[string]any{"amount": money.Format(amount), "memo": memo, "trans_id": res.TransID}
+			return audit.Record(ctx, tx, change)
+		},
+		flash: m.flash, flashArg: []string{money.Format(amount)}, target: m.Back})
 }
 
-func (h *handler) renderMoney(c *call, status int, m *moneyMove, f *form, confirm bool, amount int64) error {
-	if b := backTo(f, ""); b != "" {
-		m.Back = b
-	}
-	v := moneyView{moneyMove: m, AvailableText: money.Format(m.Available), Confirm: confirm, Amount: money.Format(amount)}
+func (h *handler) renderMoney(c *call, status int, m *moneyMove, f *form) error {
+	v := moneyView{moneyMove: m, AvailableText: money.Format(m.Available)}
 	return c.render(status, "customers_money", &view{Title: m.Title, Active: m.Active, Form: f, Data: v})
 }
 

@@ -283,19 +283,21 @@ func TestAllocateAndReclaim(t *testing.T) {
 		partnerBefore, _ := funds.PartnerBalances(ctx, db.Reader(), dist)
 
 		token := c.formToken(path)
-		for amount, key := range map[string]string{
-			"":            "customers.amount_number",
-			"abc":         "customers.amount_number",
-			"12.345":      "customers.amount_precision",
-			"0":           "funds.amount_positive",
-			"-5":          "funds.amount_positive",
-			"99999999999": "customers.amount_above",
+		for _, bad := range []struct{ amount, confirm, want string }{
+			{"", "", i18n.T(i18n.ZH, "customers.amount_number")},
+			{"abc", "1", i18n.T(i18n.ZH, "customers.amount_number")},
+			{"12.345", "", i18n.T(i18n.ZH, "customers.amount_precision")},
+			{"12.345", "1", i18n.T(i18n.ZH, "customers.amount_precision")},
+			{"0", "", i18n.T(i18n.ZH, "funds.amount_positive")},
+			{"-5", "1", i18n.T(i18n.ZH, "funds.amount_positive")},
+			// Above what the partner has: said before the confirmation, and
+			// refused by the move itself after it.
+			{"99999999999", "", "金额不能超过可用余额"},
+			{"99999999999", "1", i18n.T(i18n.ZH, "ledger.insufficient")},
 		} {
-			for _, confirm := range []string{"", "1"} {
-				resp, body := c.post(path, url.Values{"amount": {amount}, "memo": {"测试"}, "client": {token}, "confirm": {confirm}})
-				if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-amount-msg">`+strings.SplitN(i18n.T(i18n.ZH, key, "%"), "%", 2)[0]) {
-					t.Errorf("amount %q (confirm %q): %d, no %s next to the amount", amount, confirm, resp.StatusCode, key)
-				}
+			resp, body := c.post(path, url.Values{"amount": {bad.amount}, "memo": {"测试"}, "client": {token}, "confirm": {bad.confirm}})
+			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-amount-msg">`+bad.want) {
+				t.Errorf("amount %q (confirm %q): %d, no %q next to the amount", bad.amount, bad.confirm, resp.StatusCode, bad.want)
 			}
 		}
 		if resp, body := c.post(path, url.Values{"amount": {"10"}, "memo": {strings.Repeat("长", 201)}, "client": {token}}); resp.StatusCode != http.StatusUnprocessableEntity ||
@@ -309,15 +311,19 @@ func TestAllocateAndReclaim(t *testing.T) {
 		// The first submit shows the amount to confirm and moves nothing.
 		form := url.Values{"amount": {"1234.5"}, "memo": {"四月预算"}, "client": {token}}
 		resp, body := c.post(path, form)
-		if resp.StatusCode != http.StatusOK || !strings.Contains(body, `id="confirm-amount">1,234.50<`) || customerBalance(t, db, id) != start {
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, `<dd>1,234.50</dd>`) || !strings.Contains(body, `<dd>四月预算</dd>`) ||
+			customerBalance(t, db, id) != start {
 			t.Fatalf("confirmation page: %d", resp.StatusCode)
 		}
 		// Confirmed twice (a double click): paid once.
 		form.Set("confirm", "1")
-		for i := range 2 {
+		for i, flash := range []string{"拨款成功：1,234.50 元", i18n.T(i18n.ZH, "funds.submitted_before")} {
 			resp, _ = c.post(path, form)
 			if resp.StatusCode != http.StatusSeeOther {
 				t.Fatalf("confirmed submit %d: %d", i+1, resp.StatusCode)
+			}
+			if _, body := c.get(resp.Header.Get("Location")); !strings.Contains(body, flash) {
+				t.Errorf("after confirmed submit %d the page does not say %q", i+1, flash)
 			}
 		}
 		if got := customerBalance(t, db, id); got != start+123450 {
@@ -326,9 +332,6 @@ func TestAllocateAndReclaim(t *testing.T) {
 		partnerAfter, _ := funds.PartnerBalances(ctx, db.Reader(), dist)
 		if spent := partnerBefore.Recharge - partnerAfter.Recharge; spent != 123450 {
 			t.Errorf("the partner paid %d", spent)
-		}
-		if _, body := c.get("/console/customers?account_name=dist-cust02"); !strings.Contains(body, "拨款成功：1,234.50 元") {
-			t.Error("no message after the allocation")
 		}
 		if got := strings.Join(auditActions(t, db, dist, id), ","); got != "customer.allocate" {
 			t.Errorf("audit entries %s, want one allocation", got)
@@ -350,7 +353,7 @@ func TestAllocateAndReclaim(t *testing.T) {
 			t.Errorf("reclaim above the balance: %d", resp.StatusCode)
 		}
 		over.Set("confirm", "1")
-		if resp, body := c.post(rpath, over); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-amount-msg">金额不能超过可用余额`) {
+		if resp, body := c.post(rpath, over); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, nextTo("amount", "ledger.insufficient")) {
 			t.Errorf("confirmed reclaim above the balance: %d", resp.StatusCode)
 		}
 		if resp, _ := c.post(rpath, url.Values{"amount": {"34.50"}, "client": {rtoken}, "confirm": {"1"}}); resp.StatusCode != http.StatusSeeOther {
