@@ -3,6 +3,7 @@ package funds
 import (
 	"context"
 	"errors"
+	"time"
 
 	"partnercenter/internal/store"
 )
@@ -33,4 +34,19 @@ func ClaimSubmission(ctx context.Context, tx *store.Tx, token, userID string) (b
 func GetWithdrawal(ctx context.Context, q store.Queryer, id string) (*Withdrawal, error) {
 	var holdID string
 	return getWithdrawal(ctx, q, "id = ?", id, &holdID)
+}
+
+// SubmissionRetention is how long a claimed form token is remembered: far
+// longer than any session (a form cannot be submitted after its session
+// ends), so a double submit is always caught.
+const SubmissionRetention = 7 * 24 * time.Hour
+
+// DeleteOldSubmissions forgets form tokens older than the retention; the
+// housekeeping job calls it.
+func DeleteOldSubmissions(ctx context.Context, tx *store.Tx) (int64, error) {
+	res, err := tx.ExecContext(ctx, `DELETE FROM form_submissions WHERE at < ?`, store.Micros(tx.Now.Add(-SubmissionRetention)))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }

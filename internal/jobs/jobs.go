@@ -193,8 +193,8 @@ func (w *fundBatchWorker) Work(ctx context.Context, job *river.Job[FundBatchArgs
 func (w *fundBatchWorker) Timeout(*river.Job[FundBatchArgs]) time.Duration { return 30 * time.Minute }
 
 // HousekeepingArgs is the minutely sweep: holds past their timeout are
-// released, coupons activate and expire on time (quotas too), and expired
-// export files are removed.
+// released, coupons activate and expire on time (quotas too), expired
+// export files and old form tokens are removed.
 type HousekeepingArgs struct{}
 
 func (HousekeepingArgs) Kind() string { return "housekeeping" }
@@ -216,6 +216,9 @@ func (w *housekeepingWorker) Work(ctx context.Context, job *river.Job[Housekeepi
 			return err
 		}
 		if coupons, err = coupon.Sweep(ctx, tx, 1000); err != nil {
+			return err
+		}
+		if _, err = funds.DeleteOldSubmissions(ctx, tx); err != nil {
 			return err
 		}
 		removed, err = exports.DeleteExpired(ctx, tx)
