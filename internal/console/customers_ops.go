@@ -12,6 +12,7 @@ import (
 	"partnercenter/internal/customer"
 	"partnercenter/internal/funds"
 	"partnercenter/internal/partner"
+	"partnercenter/internal/platform/apperr"
 	"partnercenter/internal/platform/i18n"
 	"partnercenter/internal/store"
 )
@@ -323,6 +324,9 @@ func (h *handler) unfreezeCustomerPage(c *call) error {
 // unbindCustomerPage is 解除关联: the main account asks, and the customer
 // confirms through the link this page hands over.
 func (h *handler) unbindCustomerPage(c *call) error {
+	if c.p.Kind == auth.KindPartner && !c.p.IsMain {
+		return apperr.New(apperr.Forbidden, "funds.unbind_main_only", "only the partner's main account can unbind a customer")
+	}
 	var token string
 	var req *funds.UnbindRequest
 	return h.customerOp(c, customerOpSpec{op: "unbind", title: "customers.op.unbind",

@@ -499,6 +499,15 @@ func TestUnbindReturnsTheBalance(t *testing.T) {
 		if _, body := f.get("/console/customers"); strings.Contains(body, "/unbind") {
 			t.Error("a sub-account is offered 解除关联")
 		}
+		c.post("/console/org/users/new", url.Values{"username": {"dist-admin"}, "roles": {"admin"}, "password": {"Admin@2026"}})
+		admin := e.client()
+		admin.post("/console/signin", url.Values{"username": {"dist-admin"}, "password": {"Admin@2026"}})
+		if resp, _ := admin.get("/console/customers/" + id + "/unbind"); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("an admin sub-account on the unbinding page: %d", resp.StatusCode)
+		}
+		if _, body := admin.get("/console/customers"); strings.Contains(body, "/unbind") || !strings.Contains(body, "/freeze") {
+			t.Error("an admin sub-account is offered 解除关联, or not 冻结")
+		}
 		resp, body := c.get("/console/customers/" + id + "/unbind")
 		if resp.StatusCode != http.StatusOK || !strings.Contains(body, money.Format(balance)) {
 			t.Fatalf("the unbinding page: %d, balance %s not shown", resp.StatusCode, money.Format(balance))
