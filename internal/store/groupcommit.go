@@ -78,6 +78,7 @@ func (c *committer) loop() {
 			}
 		}
 		c.run(batch)
+		c.db.writeStmts.preparePending(context.Background())
 	}
 }
 
@@ -102,7 +103,7 @@ func (c *committer) run(batch []*groupReq) {
 			results[i] = translate(err)
 			continue
 		}
-		tx := &Tx{tx: sqlTx, dialect: SQLite, Now: r.now().UTC()}
+		tx := &Tx{tx: sqlTx, dialect: SQLite, Now: r.now().UTC(), stmts: c.db.writeStmts}
 		err := runGuarded(r.fn, tx)
 		if err != nil {
 			if _, rbErr := sqlTx.ExecContext(ctx, "ROLLBACK TO grp"); rbErr != nil {

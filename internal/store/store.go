@@ -54,6 +54,10 @@ type DB struct {
 	Now func() time.Time
 	// group batches SQLite transactions into shared commits; nil on PostgreSQL.
 	group *committer
+	// writeStmts and readStmts keep prepared statements; nil on PostgreSQL.
+	writeStmts, readStmts *stmtCache
+	// checkpoints copies the WAL back into the database file; SQLite only.
+	checkpoints *checkpointer
 }
 
 // Open connects to the database named by dsn: "sqlite:PATH" (or "sqlite::memory:"
@@ -77,8 +81,12 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		}
 	}
 	// synchronous=FULL: an acknowledged money movement survives a power cut.
-	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)"
-	writeDSN := "file:" + path + "?" + pragmas + "&_txlock=immediate"
+	// temp_store=MEMORY keeps the statement journal of the group commit's
+	// savepoints in memory rather than in temporary files written for each
+	// transaction; it only serves rolling back to a savepoint, so durability
+	// is unchanged.
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=temp_store(2)"
+	writeDSN := "file:" + path + "?" + pragmas + "&_txlock=immediate" + fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)", writerAutocheckpoint)
 	readDSN := "file:" + path + "?" + pragmas + "&_pragma=query_only(1)"
 	w, err := sql.Open("sqlite", writeDSN)
 	if err != nil {
@@ -97,7 +105,14 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	db := &DB{Dialect: SQLite, write: w, read: r, Now: time.Now}
+	db := &DB{Dialect: SQLite, write: w, read: r, Now: time.Now, writeStmts: newStmtCache(w), readStmts: newStmtCache(r)}
+	if path != ":memory:" {
+		if db.checkpoints, err = startCheckpointer("file:" + path + "?" + pragmas); err != nil {
+			w.Close()
+			r.Close()
+			return nil, err
+		}
+	}
 	db.group = newCommitter(db)
 	return db, nil
 }
@@ -126,9 +141,17 @@ func (db *DB) Close() error {
 	if db.group != nil {
 		db.group.close()
 	}
+	for _, c := range []*stmtCache{db.writeStmts, db.readStmts} {
+		if c != nil {
+			c.close()
+		}
+	}
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
+	}
+	if db.checkpoints != nil {
+		err = errors.Join(err, db.checkpoints.close())
 	}
 	return err
 }
@@ -186,6 +209,7 @@ type Tx struct {
 	dialect Dialect
 	Now     time.Time
 	after   []func()
+	stmts   *stmtCache // nil: every statement is prepared afresh
 }
 
 func (t *Tx) Dialect() Dialect { return t.dialect }
@@ -195,16 +219,30 @@ func (t *Tx) Dialect() Dialect { return t.dialect }
 func (t *Tx) SQL() *sql.Tx { return t.tx }
 
 func (t *Tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	rows, err := t.tx.QueryContext(ctx, rebind(t.dialect, q), args...)
+	q = rebind(t.dialect, q)
+	if s := t.txStmt(ctx, q); s != nil {
+		rows, err := s.QueryContext(ctx, args...)
+		return rows, translate(err)
+	}
+	rows, err := t.tx.QueryContext(ctx, q, args...)
 	return rows, translate(err)
 }
 
 func (t *Tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	return t.tx.QueryRowContext(ctx, rebind(t.dialect, q), args...)
+	q = rebind(t.dialect, q)
+	if s := t.txStmt(ctx, q); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return t.tx.QueryRowContext(ctx, q, args...)
 }
 
 func (t *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	res, err := t.tx.ExecContext(ctx, rebind(t.dialect, q), args...)
+	q = rebind(t.dialect, q)
+	if s := t.txStmt(ctx, q); s != nil {
+		res, err := s.ExecContext(ctx, args...)
+		return res, translate(err)
+	}
+	res, err := t.tx.ExecContext(ctx, q, args...)
 	return res, translate(err)
 }
 
@@ -216,20 +254,30 @@ func (t *Tx) AfterCommit(fn func()) { t.after = append(t.after, fn) }
 type Reader struct {
 	db      *sql.DB
 	dialect Dialect
+	stmts   *stmtCache
 }
 
 // Reader returns a handle for reads outside any transaction.
-func (db *DB) Reader() Reader { return Reader{db: db.read, dialect: db.Dialect} }
+func (db *DB) Reader() Reader { return Reader{db: db.read, dialect: db.Dialect, stmts: db.readStmts} }
 
 func (r Reader) Dialect() Dialect { return r.dialect }
 
 func (r Reader) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	rows, err := r.db.QueryContext(ctx, rebind(r.dialect, q), args...)
+	q = rebind(r.dialect, q)
+	if s := r.readStmt(ctx, q); s != nil {
+		rows, err := s.QueryContext(ctx, args...)
+		return rows, translate(err)
+	}
+	rows, err := r.db.QueryContext(ctx, q, args...)
 	return rows, translate(err)
 }
 
 func (r Reader) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	return r.db.QueryRowContext(ctx, rebind(r.dialect, q), args...)
+	q = rebind(r.dialect, q)
+	if s := r.readStmt(ctx, q); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return r.db.QueryRowContext(ctx, q, args...)
 }
 
 func (r Reader) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
