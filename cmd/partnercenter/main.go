@@ -6,6 +6,7 @@
 //	partnercenter user create --username NAME --role ROLE [--partner NAME] [--main] [--password P]
 //	partnercenter access-key create --partner NAME
 //	partnercenter ledger check
+//	partnercenter bench api --url URL --ak AK --sk SK --domain-id ID
 package main
 
 import (
@@ -50,6 +51,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return accessKeyCommand(ctx, args, stdout)
 	case "ledger":
 		return ledgerCommand(ctx, args, stdout)
+	case "bench":
+		return benchCommand(ctx, args, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -64,6 +67,7 @@ const usage = `usage:
   partnercenter user create --username NAME --role ROLE [--partner NAME] [--main] [--password P] [--db URL]
   partnercenter access-key create --partner NAME [--db URL]
   partnercenter ledger check [--db URL]
+  partnercenter bench api --url URL --ak AK --sk SK --domain-id ID [--clients 32] [--duration 20s] [--op allocate]
 
 The database URL is sqlite:PATH (default sqlite:./data/partnercenter.db) or
 postgres://...; it may also be given in PARTNERCENTER_DB.
