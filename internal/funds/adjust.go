@@ -206,6 +206,13 @@ func fromPartner(ctx context.Context, tx *store.Tx, partnerID, to string, amount
 	if err != nil {
 		return nil, err
 	}
+	// Decide the split on locked balances, so that a concurrent movement
+	// cannot make it stale before the transfers apply.
+	locked, err := ledger.Lock(ctx, tx, r.ID, c.ID, to)
+	if err != nil {
+		return nil, err
+	}
+	r, c = locked[r.ID], locked[c.ID]
 	fromRecharge := min(max(r.Available(), 0), amount)
 	var reqs []ledger.Request
 	if fromRecharge > 0 {
@@ -230,6 +237,11 @@ func toPartner(ctx context.Context, tx *store.Tx, partnerID, from string, amount
 	if err != nil {
 		return nil, err
 	}
+	locked, err := ledger.Lock(ctx, tx, r.ID, c.ID, from)
+	if err != nil {
+		return nil, err
+	}
+	r, c = locked[r.ID], locked[c.ID]
 	toCredit := min(max(-c.Balance(), 0), amount)
 	var reqs []ledger.Request
 	if toCredit > 0 {

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"partnercenter/internal/auth"
 	"partnercenter/internal/customer"
 	"partnercenter/internal/funds"
 	"partnercenter/internal/ledger"
@@ -265,8 +266,9 @@ func TestBadAllocationsChangeNothing(t *testing.T) {
 	})
 }
 
-// 50 goroutines allocate and reclaim at random on the same few accounts, some
-// retrying their request; balances end equal to a model and the ledger holds.
+// 50 goroutines allocate, reclaim and unbind at random on the same few
+// accounts, some retrying their request; balances end equal to a model and
+// the ledger holds.
 func TestConcurrentAllocationsMatchModel(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
@@ -296,6 +298,24 @@ func TestConcurrentAllocationsMatchModel(t *testing.T) {
 					c := custs[rng.IntN(2)]
 					amount := int64(1 + rng.IntN(300_00))
 					id := fmt.Sprintf("op-%d-%d", g, i)
+					if rng.IntN(10) == 0 {
+						// Unbind the customer (its balance returns to the
+						// partner), then associate it again so the others
+						// can go on funding it. Later unbindings of it are
+						// refused by the three-month rule.
+						returned, err := unbindAndRebind(db, f.dist.ID, c)
+						switch {
+						case err == nil:
+							mu.Lock()
+							model["partner"] += returned
+							model[c] -= returned
+							mu.Unlock()
+						case apperr.CodeOf(err) == apperr.Conflict:
+						default:
+							t.Errorf("unbind %s: %v", id, err)
+						}
+						continue
+					}
 					allocate := rng.IntN(2) == 0
 					op := func(ctx context.Context, tx *store.Tx) (*funds.Result, error) {
 						if allocate {
@@ -321,6 +341,8 @@ func TestConcurrentAllocationsMatchModel(t *testing.T) {
 						}
 						mu.Unlock()
 					case apperr.CodeOf(err) == apperr.Insufficient:
+					case apperr.CodeOf(err) == apperr.NotFound:
+						// The customer is between its unbinding and its new association.
 					default:
 						t.Errorf("%s: %v", id, err)
 					}
@@ -338,4 +360,29 @@ func TestConcurrentAllocationsMatchModel(t *testing.T) {
 		}
 		checkLedger(t, db)
 	})
+}
+
+// unbindAndRebind requests and confirms an unbinding as the partner's main
+// account and the customer would, then associates the customer again.
+func unbindAndRebind(db *store.DB, partnerID, customerID string) (int64, error) {
+	ctx := context.Background()
+	main := &auth.Principal{Kind: auth.KindPartner, UserID: "main", Username: "main", PartnerID: partnerID, IsMain: true}
+	var token string
+	if err := db.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		token, _, err = funds.RequestUnbind(ctx, tx, main, customerID)
+		return err
+	}); err != nil {
+		return 0, err
+	}
+	var returned int64
+	err := db.InTx(ctx, func(tx *store.Tx) error {
+		r, err := funds.ConfirmUnbind(ctx, tx, token)
+		if err != nil {
+			return err
+		}
+		returned = r.ReturnedAmount
+		return customer.Associate(ctx, tx, partnerID, customerID, customer.Resale)
+	})
+	return returned, err
 }

@@ -168,6 +168,24 @@ func ConfirmUnbind(ctx context.Context, tx *store.Tx, token string) (*UnbindRequ
 	if err != nil && !errors.Is(err, ledger.ErrAccountNotFound) {
 		return nil, err
 	}
+	if acct != nil {
+		// The whole balance goes back: hold the customer's and the
+		// partner's accounts so that no allocation or reclaim changes the
+		// balance between reading and moving it.
+		recharge, err := rechargeAccount(ctx, tx, r.PartnerID)
+		if err != nil {
+			return nil, err
+		}
+		credit, err := creditAccount(ctx, tx, r.PartnerID)
+		if err != nil {
+			return nil, err
+		}
+		locked, err := ledger.Lock(ctx, tx, acct.ID, recharge.ID, credit.ID)
+		if err != nil {
+			return nil, err
+		}
+		acct = locked[acct.ID]
+	}
 	if acct != nil && acct.Available() > 0 {
 		result, err := adjust(ctx, tx, adjustment{partnerID: r.PartnerID, customerID: c.ID, customerName: c.DomainName, op: OpUnbind,
 			amount: acct.Available(), operator: "customer", client: "unbind:" + r.ID},

@@ -143,6 +143,16 @@ func BalanceAt(ctx context.Context, q store.Queryer, accountID string, at time.T
 	return b, err
 }
 
+// Lock reads accounts and holds them until the transaction ends, for a
+// caller that decides an amount from a balance (taking a whole balance
+// back, say): no concurrent transfer can change it in between. Name every
+// account the coming transfers will touch, so that all are locked at once
+// in the one order every transaction uses, which keeps transactions from
+// deadlocking.
+func Lock(ctx context.Context, tx *store.Tx, accountIDs ...string) (map[string]*Account, error) {
+	return lock(ctx, tx, accountIDs)
+}
+
 // lock reads accounts for update. On PostgreSQL the rows are locked in id
 // order, so two transactions touching the same accounts cannot deadlock; on
 // SQLite the single writer already serialises transactions.
