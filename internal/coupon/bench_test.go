@@ -78,12 +78,12 @@ var (
 )
 
 // openCouponBench holds 1,000,000 coupons of one partner (100,000 customers,
-// ten each, over a year, in all five states and both types), built once
+// ten each, evenly over the last year, in all five states and both types), built once
 // with SQL and kept in the temporary directory.
 func openCouponBench(b *testing.B) *store.DB {
 	couponDBOnce.Do(func() {
 		ctx := context.Background()
-		path := filepath.Join(os.TempDir(), "partnercenter-bench-coupons-v2.db")
+		path := filepath.Join(os.TempDir(), "partnercenter-bench-coupons-v4.db")
 		_, statErr := os.Stat(path)
 		db, err := store.Open(ctx, "sqlite:"+path)
 		if err != nil {
@@ -116,11 +116,13 @@ func seedCoupons(ctx context.Context, db *store.DB) error {
 		`WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < 1000000)
 			INSERT INTO coupons (id, code, quota_id, partner_id, customer_id, coupon_type, status, face_value, effective_at, expires_at, created_by, created_at)
 			SELECT printf('cp%07d', i), printf('CODE%07d', i), 'bq', 'bp', printf('bc%06d', 1 + i % 100000),
-				CASE WHEN i % 3 = 0 THEN 4 ELSE 1 END, 1 + i % 5, 100, 0, 9999999999999999, 'bench', ` + fmt.Sprint(base) + ` + i * 31536
+				CASE WHEN i % 3 = 0 THEN 4 ELSE 1 END, 1 + i % 5, 100, 0, 9999999999999999, 'bench', ` + fmt.Sprint(base) + ` + i * 31536000
 			FROM seq`,
 		`WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < 1000000)
 			INSERT INTO ledger_accounts (id, kind, owner_type, owner_id, partner_id, credits_posted, created_at)
 			SELECT printf('la%07d', i), 'coupon_balance', 'coupon', printf('cp%07d', i), 'bp', 100, 0 FROM seq`,
+		`INSERT INTO coupon_counts (partner_id, quota_id, coupon_type, status, n)
+			SELECT partner_id, quota_id, coupon_type, status, COUNT(*) FROM coupons GROUP BY partner_id, quota_id, coupon_type, status`,
 	}
 	for _, s := range stmts {
 		if _, err := w.ExecContext(ctx, s); err != nil {

@@ -252,6 +252,9 @@ func issueOne(ctx context.Context, tx *store.Tx, quota *Quota, customerID string
 	if err != nil {
 		return "", err
 	}
+	if err := countMove(ctx, tx, r.PartnerID, quota.ID, typeOfQuota(quota.Type), 0, status, 1); err != nil {
+		return "", err
+	}
 	return id, record(ctx, tx, recordRow{partnerID: r.PartnerID, quotaType: quota.Type, quotaID: quota.ID, couponID: id,
 		customerID: customerID, op: OpIssue, amount: r.FaceValue, result: "success", operator: r.Operator})
 }

@@ -14,6 +14,7 @@ func init() {
 	// the unbinding's transaction.
 	funds.RegisterUnbindHook(ReclaimForUnbinding)
 	ledger.RegisterCheck("coupon quotas", checkQuotas)
+	ledger.RegisterCheck("coupon counts", checkCounts)
 }
 
 // Sweep runs the coupon lifecycle up to now, at most limit of each kind:
@@ -22,12 +23,10 @@ func init() {
 // their expiry become invalid. It returns how many it changed.
 func Sweep(ctx context.Context, tx *store.Tx, limit int) (int, error) {
 	now := store.Micros(tx.Now)
-	res, err := tx.ExecContext(ctx, `UPDATE coupons SET status = ?, active_at = ? WHERE id IN (
-		SELECT id FROM coupons WHERE status = ? AND effective_at <= ? AND expires_at > ? LIMIT ?)`, Usable, now, NotActive, now, now, limit)
+	activated, err := activate(ctx, tx, now, limit)
 	if err != nil {
 		return 0, err
 	}
-	activated, _ := res.RowsAffected()
 
 	rows, err := tx.QueryContext(ctx, `SELECT id FROM coupons WHERE status IN (?, ?) AND expires_at <= ? ORDER BY expires_at LIMIT ?`,
 		NotActive, Usable, now, limit)
@@ -65,13 +64,16 @@ func Sweep(ctx context.Context, tx *store.Tx, limit int) (int, error) {
 		if _, err := tx.ExecContext(ctx, `UPDATE coupons SET status = ? WHERE id = ?`, Expired, c.ID); err != nil {
 			return 0, err
 		}
+		if err := countChange(ctx, tx, c, c.Status, Expired); err != nil {
+			return 0, err
+		}
 		if err := record(ctx, tx, recordRow{partnerID: c.PartnerID, quotaType: QuotaTypeOf(c.Type), quotaID: c.QuotaID, couponID: c.ID,
 			customerID: c.CustomerID, op: OpExpire, amount: c.Balance, result: "success", operator: "system"}); err != nil {
 			return 0, err
 		}
 	}
 
-	res, err = tx.ExecContext(ctx, `UPDATE coupon_quotas SET status = ?, updated_at = ? WHERE id IN (
+	res, err := tx.ExecContext(ctx, `UPDATE coupon_quotas SET status = ?, updated_at = ? WHERE id IN (
 		SELECT id FROM coupon_quotas WHERE status IN (?, ?, ?) AND expires_at <= ? LIMIT ?)`,
 		QuotaInvalid, now, QuotaNormal, QuotaAdjusting, QuotaFrozen, now, limit)
 	if err != nil {
@@ -117,4 +119,47 @@ func checkQuotas(ctx context.Context, q store.Queryer) ([]ledger.Violation, erro
 		}
 	}
 	return out, rows.Err()
+}
+
+// activate makes coupons whose effective time has come usable, keeping the
+// counts by quota and type.
+func activate(ctx context.Context, tx *store.Tx, now int64, limit int) (int64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT partner_id, quota_id, coupon_type, COUNT(*) FROM (
+		SELECT partner_id, quota_id, coupon_type FROM coupons WHERE status = ? AND effective_at <= ? AND expires_at > ? LIMIT ?) due
+		GROUP BY partner_id, quota_id, coupon_type`, NotActive, now, now, limit)
+	if err != nil {
+		return 0, err
+	}
+	type group struct {
+		partnerID, quotaID string
+		typ                int
+		n                  int64
+	}
+	var groups []group
+	for rows.Next() {
+		var g group
+		if err := rows.Scan(&g.partnerID, &g.quotaID, &g.typ, &g.n); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		groups = append(groups, g)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	var total int64
+	for _, g := range groups {
+		res, err := tx.ExecContext(ctx, `UPDATE coupons SET status = ?, active_at = ? WHERE partner_id = ? AND quota_id = ? AND coupon_type = ?
+			AND status = ? AND effective_at <= ? AND expires_at > ?`, Usable, now, g.partnerID, g.quotaID, g.typ, NotActive, now, now)
+		if err != nil {
+			return 0, err
+		}
+		n, _ := res.RowsAffected()
+		if err := countMove(ctx, tx, g.partnerID, g.quotaID, g.typ, NotActive, Usable, n); err != nil {
+			return 0, err
+		}
+		total += n
+	}
+	return total, nil
 }

@@ -51,7 +51,13 @@ func List(ctx context.Context, q store.Queryer, f Filter) ([]*Coupon, int, error
 	}
 	w := strings.Join(where, " AND ")
 	var total int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM coupons c WHERE `+w, args...).Scan(&total); err != nil {
+	var err error
+	if f.countable() {
+		total, err = countFromTable(ctx, q, f)
+	} else {
+		err = q.QueryRowContext(ctx, `SELECT COUNT(*) FROM coupons c WHERE `+w, args...).Scan(&total)
+	}
+	if err != nil {
 		return nil, 0, err
 	}
 	if f.Limit <= 0 {

@@ -87,6 +87,9 @@ func Redeem(ctx context.Context, tx *store.Tx, r Redemption) (*Coupon, error) {
 	if _, err := tx.ExecContext(ctx, `UPDATE coupons SET status = ?, last_used_at = ? WHERE id = ?`, status, store.Micros(tx.Now), c.ID); err != nil {
 		return nil, err
 	}
+	if err := countChange(ctx, tx, c, c.Status, status); err != nil {
+		return nil, err
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO coupon_usages (id, coupon_id, reference, amount, at) VALUES (?, ?, ?, ?, ?)`,
 		ids.New(), c.ID, r.Reference, r.Amount, store.Micros(tx.Now)); err != nil {
 		return nil, err
@@ -200,6 +203,9 @@ func reclaimOne(ctx context.Context, tx *store.Tx, partnerID, id, op, reason, op
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE coupons SET status = ?, reclaimed_amount = ?, reclaimed_at = ? WHERE id = ?`,
 		Reclaimed, amount, store.Micros(tx.Now), c.ID); err != nil {
+		return 0, err
+	}
+	if err := countChange(ctx, tx, c, c.Status, Reclaimed); err != nil {
 		return 0, err
 	}
 	return amount, record(ctx, tx, recordRow{partnerID: c.PartnerID, quotaType: quota.Type, quotaID: quota.ID, couponID: c.ID,

@@ -56,6 +56,18 @@ CREATE INDEX coupons_partner_customer ON coupons (partner_id, customer_id, creat
 CREATE INDEX coupons_quota ON coupons (quota_id, created_at, id);
 CREATE INDEX coupons_lifecycle ON coupons (status, effective_at, expires_at);
 
+-- How many coupons each quota has in each status, kept in the transaction
+-- that changes a coupon's status: the issued-coupons list counts its total
+-- from here instead of counting up to millions of rows on every page.
+CREATE TABLE coupon_counts (
+    partner_id  TEXT NOT NULL,
+    quota_id    TEXT NOT NULL,
+    coupon_type INTEGER NOT NULL,
+    status      INTEGER NOT NULL,
+    n           BIGINT NOT NULL,
+    PRIMARY KEY (partner_id, quota_id, coupon_type, status)
+);
+
 -- 操作记录: issue, reclaim, unbind auto-reclaim and expiry of coupons, and
 -- issue and reclaim of resellers' quotas, each with its result.
 CREATE TABLE coupon_records (
@@ -88,6 +100,7 @@ CREATE INDEX coupon_usages_coupon ON coupon_usages (coupon_id, at);
 CREATE INDEX coupon_usages_reference ON coupon_usages (reference);
 
 -- +goose Down
+DROP TABLE coupon_counts;
 DROP TABLE coupon_usages;
 DROP TABLE coupon_records;
 DROP TABLE coupons;
