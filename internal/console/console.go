@@ -142,6 +142,13 @@ func (h *handler) routesTable() {
 	h.page("GET /console/staff/finance/withdrawals", staffFinance, h.staffWithdrawalsPage)
 	h.page("GET /console/staff/finance/withdrawals/{id}", staffFinance, h.staffWithdrawalPage)
 	h.page("POST /console/staff/finance/withdrawals/{id}", staffFinance, h.decideWithdrawal)
+
+	// 代金券管理 / 现金券管理 and the provider's 额度管理 (coupons*.go).
+	voucherKind.routes(h)
+	cashKind.routes(h)
+	h.page("GET "+staffQuotasPath, staffFinance, h.staffQuotasPage)
+	h.page("POST "+staffQuotasPath, staffFinance, h.grantQuota)
+	h.page("POST "+staffQuotasPath+"/{id}/status", staffFinance, h.setQuotaStatus)
 }
 
 func perms(p ...auth.Permission) []auth.Permission { return p }

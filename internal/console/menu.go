@@ -62,6 +62,7 @@ var staffMenu = []menuEntry{
 	{"finance/recharge", "nav.recharge", "/console/staff/finance/recharge"},
 	{"finance/credit", "nav.credit_lines", "/console/staff/finance/credit"},
 	{"finance/withdrawals", "nav.withdrawal_review", "/console/staff/finance/withdrawals"},
+	{"finance/quotas", "nav.coupon_quotas", "/console/staff/finance/quotas"},
 	{"audit", "nav.audit", "/console/audit"},
 }
 
