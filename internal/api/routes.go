@@ -22,4 +22,10 @@ var routes = []Route{
 	{Method: http.MethodGet, Pattern: "/v3/accounts/partner-accounts/adjust-records", OperationID: "ListPartnerAdjustRecords", Handle: listPartnerAdjustRecords},
 	{Method: http.MethodPost, Pattern: "/v2/accounts/partner-accounts/indirect-partner-adjust", OperationID: "UpdateIndirectPartnerAccount", Mutates: true, Handle: updateIndirectPartnerAccount},
 	{Method: http.MethodPost, Pattern: "/v2/accounts/partner-accounts/indirect-partner-reclaim", OperationID: "ReclaimIndirectPartnerAccount", Mutates: true, Handle: reclaimIndirectPartnerAccount},
+
+	// Vouchers and cash coupons.
+	{Method: http.MethodPost, Pattern: "/v2/partners/coupon-quotas/query", OperationID: "ListQuotaCoupons", Handle: listQuotaCoupons},
+	{Method: http.MethodPost, Pattern: "/v2/promotions/benefits/partner-coupons", OperationID: "CreatePartnerCoupons", Mutates: true, Handle: createPartnerCoupons},
+	{Method: http.MethodGet, Pattern: "/v2/promotions/benefits/partner-coupons", OperationID: "ListIssuedPartnerCoupons", Handle: listIssuedPartnerCoupons},
+	{Method: http.MethodPost, Pattern: "/v2/promotions/benefits/partner-coupons/reclaim", OperationID: "ReclaimPartnerCoupons", Mutates: true, Handle: reclaimPartnerCoupons},
 }
