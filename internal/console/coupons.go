@@ -66,7 +66,7 @@ type couponsView struct {
 	Tabs       []tab
 	RecordTabs []tab
 	Quotas     []quotaRow
-	Coupons    []couponRow
+	Coupons    couponTable
 	Records    []recordRow
 	Statuses   []option
 	Pager      pager
@@ -77,16 +77,32 @@ type couponsView struct {
 // quotaRow is one quota of a list.
 type quotaRow struct {
 	*coupon.Quota
-	Href      string
-	IssueHref string // empty when the caller may not issue from it
-	Reseller  string // on the 已发放代金券额度 tab
+	Href        string
+	IssueHref   string // empty when the caller may not issue from it
+	ReclaimHref string // on the 已发放代金券额度 tab, while the reseller holds it
+	Reseller    string // on the 已发放代金券额度 tab
 }
+
+// Page names the section of coupons.html a view shows.
+func (couponsView) Page() string { return "list" }
+func (quotaDetail) Page() string { return "quota" }
+func (reclaimView) Page() string { return "reclaim" }
 
 // couponRow is one issued coupon of a list.
 type couponRow struct {
 	*coupon.Coupon
 	Href        string
+	ReclaimHref string // empty when the caller may not reclaim it
 	Reclaimable bool
+}
+
+// couponTable is the coupon_table partial: the list's (with check boxes
+// for a batch 回收 and the 操作 column), a quota's 详情's, or the 回收
+// confirmation's (with each coupon's id carried in the form).
+type couponTable struct {
+	Rows                []couponRow
+	Loc                 *time.Location
+	Select, Ops, Hidden bool
 }
 
 // recordRow is one 操作记录.
@@ -197,7 +213,7 @@ func (h *handler) listQuotas(c *call, k *couponKind, v *couponsView, offset int)
 				row.IssueHref = row.Href + "/issue"
 			}
 		} else if v.CanManage && qu.Status != coupon.QuotaReclaimed {
-			row.IssueHref = k.Path + "/issued-quotas/reclaim?id=" + qu.ID
+			row.ReclaimHref = k.Path + "/issued-quotas/reclaim?id=" + qu.ID
 		}
 		v.Quotas = append(v.Quotas, row)
 	}
@@ -231,10 +247,21 @@ func (h *handler) listCoupons(c *call, k *couponKind, f *form, v *couponsView, o
 	if err != nil {
 		return 0, err
 	}
-	for _, cp := range list {
-		v.Coupons = append(v.Coupons, couponRow{Coupon: cp, Href: k.Path + "/coupons/" + cp.ID, Reclaimable: v.CanManage && reclaimable(cp)})
-	}
+	v.Coupons = couponTable{Rows: couponRows(c, k, list), Loc: c.loc, Select: v.CanManage, Ops: true}
 	return total, nil
+}
+
+// couponRows are a list's rows with their links.
+func couponRows(c *call, k *couponKind, list []*coupon.Coupon) []couponRow {
+	manage := c.p.Can(auth.PermCustomerManage)
+	out := make([]couponRow, len(list))
+	for i, cp := range list {
+		out[i] = couponRow{Coupon: cp, Href: k.Path + "/coupons/" + cp.ID, Reclaimable: reclaimable(cp)}
+		if manage && out[i].Reclaimable {
+			out[i].ReclaimHref = k.Path + "/reclaim?id=" + cp.ID
+		}
+	}
+	return out
 }
 
 // reclaimable reports whether the list offers 回收 for a coupon; the
@@ -279,10 +306,9 @@ func cmpOr(a, b string) string {
 type quotaDetail struct {
 	Kind      *couponKind
 	Q         *coupon.Quota
-	Coupons   []couponRow
+	Coupons   couponTable
 	Pager     pager
 	IssueHref string
-	Loc       *time.Location
 }
 
 func (h *handler) quotaPage(c *call, k *couponKind) error {
@@ -291,7 +317,7 @@ func (h *handler) quotaPage(c *call, k *couponKind) error {
 	if err != nil {
 		return err
 	}
-	d := quotaDetail{Kind: k, Q: qu, Loc: c.loc}
+	d := quotaDetail{Kind: k, Q: qu}
 	if c.p.Can(auth.PermCustomerManage) && qu.Usable(time.Now()) == nil {
 		d.IssueHref = k.Path + "/quotas/" + qu.ID + "/issue"
 	}
@@ -301,10 +327,8 @@ func (h *handler) quotaPage(c *call, k *couponKind) error {
 		return err
 	}
 	d.Pager = newPager(c.r, page, total)
-	for _, cp := range list {
-		d.Coupons = append(d.Coupons, couponRow{Coupon: cp, Href: k.Path + "/coupons/" + cp.ID})
-	}
-	return c.render(http.StatusOK, "coupons_quota", &view{Title: k.key("quota_detail"), Active: k.Path, Data: d})
+	d.Coupons = couponTable{Rows: couponRows(c, k, list), Loc: c.loc, Ops: true}
+	return c.render(http.StatusOK, "coupons", &view{Title: k.key("quota_detail"), Active: k.Path, Data: d})
 }
 
 // kindQuota is the caller's quota of the request's path, of the page's
@@ -354,9 +378,7 @@ func (h *handler) couponPage(c *call, k *couponKind) error {
 	for _, u := range d.Usages {
 		d.Used += u.Amount
 	}
-	if c.p.Can(auth.PermCustomerManage) && reclaimable(cp) {
-		d.ReclaimHref = k.Path + "/reclaim?id=" + cp.ID
-	}
+	d.ReclaimHref = couponRows(c, k, []*coupon.Coupon{cp})[0].ReclaimHref
 	return c.render(http.StatusOK, "coupons_coupon", &view{Title: k.key("coupon_detail"), Active: k.Path, Data: d})
 }
 

@@ -165,21 +165,17 @@ func (h *handler) renderIssue(c *call, k *couponKind, qu *coupon.Quota, status i
 // reclaimView is the 回收 confirmation.
 type reclaimView struct {
 	Kind    *couponKind
-	Coupons []couponRow
+	Coupons couponTable
 	Back    string
 }
 
 // reclaimCouponsPage is 回收 of the coupons named by id: a confirmation with
 // a reason, then the domain's result for each.
 func (h *handler) reclaimCouponsPage(c *call, k *couponKind) error {
-	values := c.r.URL.Query()
-	if c.r.Method == http.MethodPost {
-		values = c.postForm()
-	}
-	f := newForm(values)
+	f := newForm(c.requestValues())
 	ids := f.Values["id"]
 	back := k.Path + "?tab=" + couponTabCoupons
-	v := reclaimView{Kind: k, Back: back}
+	v := reclaimView{Kind: k, Back: back, Coupons: couponTable{Loc: c.loc, Hidden: true}}
 	if len(ids) == 0 || len(ids) > coupon.MaxCustomersPerIssue {
 		f.Error = c.t("coupon.coupons_count")
 	}
@@ -188,7 +184,7 @@ func (h *handler) reclaimCouponsPage(c *call, k *couponKind) error {
 		if err != nil {
 			return err
 		}
-		v.Coupons = append(v.Coupons, couponRow{Coupon: cp, Reclaimable: reclaimable(cp)})
+		v.Coupons.Rows = append(v.Coupons.Rows, couponRow{Coupon: cp, Reclaimable: reclaimable(cp)})
 	}
 	if len([]rune(f.Get("reason"))) > 200 {
 		f.fieldError("reason", c.t("coupon.memo_long"))
@@ -198,7 +194,7 @@ func (h *handler) reclaimCouponsPage(c *call, k *couponKind) error {
 		if !f.ok() {
 			status = http.StatusUnprocessableEntity
 		}
-		return c.render(status, "coupons_reclaim", &view{Title: k.key("reclaim"), Active: k.Path, Form: f, Data: v})
+		return c.render(status, "coupons", &view{Title: k.key("reclaim"), Active: k.Path, Form: f, Data: v})
 	}
 	var results []coupon.ReclaimResult
 	err := c.apply(f, func(ctx context.Context, tx *store.Tx) error {
@@ -221,13 +217,22 @@ func (h *handler) reclaimCouponsPage(c *call, k *couponKind) error {
 		return err
 	}
 	if !f.ok() {
-		return c.render(http.StatusUnprocessableEntity, "coupons_reclaim", &view{Title: k.key("reclaim"), Active: k.Path, Form: f, Data: v})
+		return c.render(http.StatusUnprocessableEntity, "coupons", &view{Title: k.key("reclaim"), Active: k.Path, Form: f, Data: v})
 	}
 	rows := make([]resultRow, len(results))
 	for i, r := range results {
-		rows[i] = c.rowResult(v.Coupons[i].Code, r.Err, c.t("coupons.reclaimed_amount", money.Format(r.Amount)))
+		rows[i] = c.rowResult(v.Coupons.Rows[i].Code, r.Err, c.t("coupons.reclaimed_amount", money.Format(r.Amount)))
 	}
 	return c.showResults("coupons.reclaim_result", back, rows)
+}
+
+// requestValues are a confirmation's values: the address's on the page
+// that asks, the form's on the submit that confirms.
+func (c *call) requestValues() url.Values {
+	if c.r.Method == http.MethodPost {
+		return c.postForm()
+	}
+	return c.r.URL.Query()
 }
 
 // quotaIssueView is a distributor's 发放额度 form.
@@ -316,11 +321,7 @@ func (h *handler) reclaimQuotasPage(c *call, k *couponKind) error {
 	if !h.isDistributor(ctx, c.p) {
 		return apperr.NotFoundf("error.not_found.title", "not a total distributor")
 	}
-	values := c.r.URL.Query()
-	if c.r.Method == http.MethodPost {
-		values = c.postForm()
-	}
-	f := newForm(values)
+	f := newForm(c.requestValues())
 	ids := f.Values["id"]
 	back := k.Path + "?tab=" + couponTabIssuedQuotas
 	if len(ids) == 0 || len(ids) > coupon.MaxQuotasPerReclaim {
