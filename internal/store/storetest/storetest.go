@@ -42,27 +42,28 @@ func DSNs(t *testing.T) map[string]string {
 	return out
 }
 
-// SQLite opens a migrated database in a temporary directory.
-func SQLite(t *testing.T) *store.DB {
+// SQLite opens a migrated database in a temporary directory. It and the
+// helpers below take a testing.TB so that benchmarks use them too.
+func SQLite(t testing.TB) *store.DB {
 	t.Helper()
 	return open(t, SQLiteDSN(t))
 }
 
 // SQLiteDSN names a fresh SQLite file in a temporary directory.
-func SQLiteDSN(t *testing.T) string {
+func SQLiteDSN(t testing.TB) string {
 	t.Helper()
 	return "sqlite:" + filepath.Join(t.TempDir(), "test.db")
 }
 
 // Postgres opens a migrated database in a new schema of the test server.
-func Postgres(t *testing.T) *store.DB {
+func Postgres(t testing.TB) *store.DB {
 	t.Helper()
 	return open(t, PostgresDSN(t))
 }
 
 // PostgresDSN creates a schema of its own on the test server and returns a URL
 // whose search_path points at it. The schema is dropped when the test ends.
-func PostgresDSN(t *testing.T) string {
+func PostgresDSN(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv(EnvPostgres)
 	if base == "" {
@@ -95,7 +96,7 @@ func PostgresDSN(t *testing.T) string {
 	return u.String()
 }
 
-func open(t *testing.T, dsn string) *store.DB {
+func open(t testing.TB, dsn string) *store.DB {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, dsn)
