@@ -123,12 +123,12 @@ func listQuotaCoupons(c *Call) (any, error) {
 	if err := c.Decode(&req); err != nil {
 		return nil, err
 	}
-	q := coupon.QuotaQuery{Type: coupon.VoucherQuota, Statuses: req.QuotaStatusList}
+	q := coupon.QuotaQuery{Type: new(coupon.VoucherQuota), Statuses: req.QuotaStatusList}
 	if req.QuotaType != nil {
 		if *req.QuotaType != coupon.VoucherQuota && *req.QuotaType != coupon.CashQuota {
 			return nil, fieldError("CBC.0100", "quota_type", "api.quota_type", "must be 0 (voucher) or 1 (cash coupon), not %d", *req.QuotaType)
 		}
-		q.Type = *req.QuotaType
+		q.Type = req.QuotaType
 	}
 	var err error
 	if q.IDs, err = idList("quota_ids", req.QuotaIDs, 100); err != nil {
@@ -224,6 +224,25 @@ func failed(id string, err error) errorDetail {
 	return errorDetail{ErrorCode: code.Code, ErrorMsg: msg, ID: id}
 }
 
+// split sorts a batch's per-item results into the error details of those
+// that failed and the answers of those that succeeded (which may need a
+// read of their own, hence the error).
+func split[R, S any](results []R, outcome func(R) (string, error), answer func(R) (S, error)) ([]errorDetail, []S, error) {
+	failures, successes := []errorDetail{}, []S{}
+	for _, r := range results {
+		if id, err := outcome(r); err != nil {
+			failures = append(failures, failed(id, err))
+			continue
+		}
+		s, err := answer(r)
+		if err != nil {
+			return nil, nil, err
+		}
+		successes = append(successes, s)
+	}
+	return failures, successes, nil
+}
+
 // couponSimpleInfo is the SDK's model.CouponSimpleInfo.
 type couponSimpleInfo struct {
 	ID       string `json:"id"`
@@ -276,15 +295,12 @@ func createPartnerCoupons(c *Call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := createPartnerCouponsResponse{ErrorDetails: []errorDetail{}, CouponInfos: []couponSimpleInfo{}}
-		for _, res := range results {
-			if res.Err != nil {
-				out.ErrorDetails = append(out.ErrorDetails, failed(res.CustomerID, res.Err))
-				continue
-			}
-			out.CouponInfos = append(out.CouponInfos, couponSimpleInfo{ID: res.CustomerID, CouponID: res.CouponID})
-		}
-		return out, nil
+		var out createPartnerCouponsResponse
+		out.ErrorDetails, out.CouponInfos, err = split(results, func(r coupon.IssueResult) (string, error) { return r.CustomerID, r.Err },
+			func(r coupon.IssueResult) (couponSimpleInfo, error) {
+				return couponSimpleInfo{ID: r.CustomerID, CouponID: r.CouponID}, nil
+			})
+		return out, err
 	})
 }
 

@@ -146,7 +146,7 @@ func TestIssueListAndReclaimCouponsThroughTheSDK(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		k := newCoupons(t, db)
 		resp, err := k.issue(model.CreatePartnerCouponsReq{QuotaId: k.voucher.ID, FaceValue: yuanDec("100.25"),
-			CustomerIds: []string{k.cust1.ID, k.referral.ID, k.cust2.ID, k.aCust.ID, "no-such-customer"},
+			CustomerIds:       []string{k.cust1.ID, k.referral.ID, k.cust2.ID, k.aCust.ID, "no-such-customer"},
 			CloudServiceTypes: &[]string{"hws.service.type.ec2"}, Memo: ptr("spring")})
 		if err != nil || resp.CouponInfos == nil || resp.ErrorDetails == nil {
 			t.Fatalf("issue: %v %v", resp, err)

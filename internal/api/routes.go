@@ -28,4 +28,9 @@ var routes = []Route{
 	{Method: http.MethodPost, Pattern: "/v2/promotions/benefits/partner-coupons", OperationID: "CreatePartnerCoupons", Mutates: true, Handle: createPartnerCoupons},
 	{Method: http.MethodGet, Pattern: "/v2/promotions/benefits/partner-coupons", OperationID: "ListIssuedPartnerCoupons", Handle: listIssuedPartnerCoupons},
 	{Method: http.MethodPost, Pattern: "/v2/promotions/benefits/partner-coupons/reclaim", OperationID: "ReclaimPartnerCoupons", Mutates: true, Handle: reclaimPartnerCoupons},
+	{Method: http.MethodGet, Pattern: "/v2/promotions/benefits/partner-coupons/records/query", OperationID: "ListPartnerCouponsRecord", Handle: listPartnerCouponsRecord},
+	{Method: http.MethodPost, Pattern: "/v2/partners/coupon-quotas/indirect-partner-adjust", OperationID: "UpdateCouponQuotas", Mutates: true, Handle: updateCouponQuotas},
+	{Method: http.MethodPost, Pattern: "/v2/partners/coupon-quotas/indirect-partner-reclaim", OperationID: "ReclaimCouponQuotas", Mutates: true, Handle: reclaimCouponQuotas},
+	{Method: http.MethodGet, Pattern: "/v2/partners/issued-coupon-quotas", OperationID: "ListIssuedCouponQuotas", Handle: listIssuedCouponQuotas},
+	{Method: http.MethodGet, Pattern: "/v2/partners/coupon-quotas/records", OperationID: "ListCouponQuotasRecords", Handle: listCouponQuotasRecords},
 }
