@@ -38,7 +38,8 @@ func benchCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.StringVar(&b.domainID, "domain-id", "", "the key's partner's domain id (X-Domain-Id)")
 	fs.IntVar(&b.clients, "clients", 32, "concurrent clients, each with one request in flight")
 	fs.DurationVar(&b.duration, "duration", 20*time.Second, "how long to run")
-	fs.StringVar(&b.op, "op", "allocate", "the operation: allocate (UpdateCustomerAccountAmount and ReclaimToPartnerAccount in turn)")
+	fs.StringVar(&b.op, "op", "allocate", "the operation: allocate (UpdateCustomerAccountAmount and ReclaimToPartnerAccount in turn) or create (CreateSubCustomer)")
+	fs.StringVar(&b.xaccountType, "xaccount-type", "", "the partner's platform identifier, for --op create (XACCOUNT_TYPE of access-key create)")
 	fs.StringVar(&b.amount, "amount", "0.01", "yuan per allocation and reclaim")
 	fs.BoolVar(&b.idempotency, "idempotency-key", true, "send an Idempotency-Key with each mutation, as a careful platform does")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -47,8 +48,11 @@ func benchCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	if b.ak == "" || b.sk == "" || b.domainID == "" {
 		return errors.New("--ak, --sk and --domain-id are required")
 	}
-	if b.op != "allocate" {
-		return fmt.Errorf("--op %q: only allocate is known", b.op)
+	switch {
+	case b.op == "create" && b.xaccountType == "":
+		return errors.New("--op create needs --xaccount-type")
+	case b.op != "allocate" && b.op != "create":
+		return fmt.Errorf("--op %q: allocate or create", b.op)
 	}
 	if b.clients < 1 || b.duration <= 0 {
 		return errors.New("--clients and --duration must be positive")
@@ -56,9 +60,12 @@ func benchCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	b.url = strings.TrimRight(b.url, "/")
 	b.http = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
 		MaxIdleConns: b.clients, MaxIdleConnsPerHost: b.clients, IdleConnTimeout: time.Minute}}
-	customers, err := b.resaleCustomers(ctx)
-	if err != nil {
-		return err
+	var customers []string
+	if b.op == "allocate" {
+		var err error
+		if customers, err = b.resaleCustomers(ctx); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(stdout, "bench api: %s against %s, %d clients for %s, %d resale customers, Idempotency-Key %s\n",
 		b.op, b.url, b.clients, b.duration, len(customers), map[bool]string{true: "on", false: "off"}[b.idempotency])
@@ -75,6 +82,7 @@ type apiBench struct {
 	clients               int
 	duration              time.Duration
 	op, amount            string
+	xaccountType          string
 	idempotency           bool
 	http                  *http.Client
 }
@@ -169,15 +177,25 @@ func (b *apiBench) run(ctx context.Context, customers []string) *benchResult {
 	start := time.Now()
 	for i := range b.clients {
 		wg.Go(func() {
-			customer := customers[i%len(customers)]
-			body := []byte(fmt.Sprintf(`{"customer_id":%q,"amount":%q}`, customer, b.amount))
+			var body []byte
+			if b.op == "allocate" {
+				body = []byte(fmt.Sprintf(`{"customer_id":%q,"amount":%q}`, customers[i%len(customers)], b.amount))
+			}
 			paths := [2]string{"/v2/accounts/partner-accounts/adjust-amount", "/v2/accounts/partner-accounts/reclaim"}
 			var lat []time.Duration
 			errs := map[string]int{}
-			ok, turn := 0, 0
+			ok, turn, seq := 0, 0, 0
 			for ctx.Err() == nil {
+				path := paths[turn]
+				if b.op == "create" {
+					// A new platform user each time; the account name is left
+					// to the server, as many platforms do.
+					seq++
+					path = "/v2/partners/sub-customers"
+					body = []byte(fmt.Sprintf(`{"xaccount_id":"bench-%d-%d-%d","xaccount_type":%q}`, start.UnixNano(), i, seq, b.xaccountType))
+				}
 				t0 := time.Now()
-				a, err := b.do(ctx, http.MethodPost, paths[turn], body, b.idemKey())
+				a, err := b.do(ctx, http.MethodPost, path, body, b.idemKey())
 				if ctx.Err() != nil {
 					break // cut off by the end of the run: not a fault of the server
 				}
