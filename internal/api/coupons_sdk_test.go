@@ -289,3 +289,60 @@ func TestCouponsOfAnotherPartnerAreNotFound(t *testing.T) {
 		}
 	})
 }
+
+func TestSubCustomerCouponsThroughTheSDK(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		k := newCoupons(t, db)
+		for _, body := range []model.CreatePartnerCouponsReq{
+			{QuotaId: k.voucher.ID, CustomerIds: []string{k.cust1.ID, k.cust2.ID}, FaceValue: yuanDec("12.34")},
+			{QuotaId: k.cash.ID, CustomerIds: []string{k.cust1.ID}, FaceValue: yuanDec("5")},
+		} {
+			if resp, err := k.issue(body); err != nil || len(*resp.ErrorDetails) != 0 {
+				t.Fatalf("issue: %v %v", resp, err)
+			}
+		}
+		list := func(req model.ListSubCustomerCouponsRequest) *model.ListSubCustomerCouponsResponse {
+			t.Helper()
+			resp, err := k.c.ListSubCustomerCoupons(&req)
+			if err != nil || resp.Count == nil || resp.UserCoupons == nil {
+				t.Fatalf("ListSubCustomerCoupons: %v %v", resp, err)
+			}
+			return resp
+		}
+		all := list(model.ListSubCustomerCouponsRequest{})
+		if *all.Count != 3 {
+			t.Fatalf("coupons: %d", *all.Count)
+		}
+		u := (*all.UserCoupons)[0]
+		if *u.CouponType != 4 || *u.FaceValue != 5 || *u.Balance != 5 || *u.Currency != "CNY" || *u.SourceId != k.dist.ID ||
+			*u.CouponVersion != 2 || *u.CouponCode == "" || *u.CustomerId != k.cust1.ID || *u.Status != 2 {
+			t.Fatalf("coupon: %+v", u)
+		}
+		future := time.Now().UTC().Add(time.Hour).Format("2006-01-02T15:04:05Z")
+		for _, c := range []struct {
+			req  model.ListSubCustomerCouponsRequest
+			want int32
+		}{
+			{model.ListSubCustomerCouponsRequest{CouponType: ptr(int32(1))}, 2},
+			{model.ListSubCustomerCouponsRequest{CouponType: ptr(int32(2))}, 0},
+			{model.ListSubCustomerCouponsRequest{SourceId: &k.dist.ID}, 3},
+			{model.ListSubCustomerCouponsRequest{SourceId: &k.dist2.ID}, 0},
+			{model.ListSubCustomerCouponsRequest{PromotionPlanId: ptr("plan")}, 0},
+			{model.ListSubCustomerCouponsRequest{Status: ptr(int32(2)), Limit: ptr(int32(1))}, 3},
+			{model.ListSubCustomerCouponsRequest{ActiveStartTime: &future}, 0},
+			{model.ListSubCustomerCouponsRequest{CouponId: u.CouponId}, 1},
+			{model.ListSubCustomerCouponsRequest{IndirectPartnerId: &k.resA.ID}, 0},
+		} {
+			if got := list(c.req); *got.Count != c.want {
+				t.Fatalf("%+v: %d, want %d", c.req, *got.Count, c.want)
+			}
+		}
+		for _, req := range []model.ListSubCustomerCouponsRequest{{Status: ptr(int32(6))}, {CouponType: ptr(int32(5))},
+			{ActiveStartTime: ptr("2024-01-01")}} {
+			_, err := k.c.ListSubCustomerCoupons(&req)
+			wantSDKError(t, err, http.StatusBadRequest, "CBC.0100")
+		}
+		_, err := k.c.ListSubCustomerCoupons(&model.ListSubCustomerCouponsRequest{IndirectPartnerId: &k.resC.ID})
+		wantSDKError(t, err, http.StatusNotFound, "PC.0404")
+	})
+}

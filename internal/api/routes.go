@@ -33,4 +33,5 @@ var routes = []Route{
 	{Method: http.MethodPost, Pattern: "/v2/partners/coupon-quotas/indirect-partner-reclaim", OperationID: "ReclaimCouponQuotas", Mutates: true, Handle: reclaimCouponQuotas},
 	{Method: http.MethodGet, Pattern: "/v2/partners/issued-coupon-quotas", OperationID: "ListIssuedCouponQuotas", Handle: listIssuedCouponQuotas},
 	{Method: http.MethodGet, Pattern: "/v2/partners/coupon-quotas/records", OperationID: "ListCouponQuotasRecords", Handle: listCouponQuotasRecords},
+	{Method: http.MethodGet, Pattern: "/v2/promotions/benefits/coupons", OperationID: "ListSubCustomerCoupons", Handle: listSubCustomerCoupons},
 }

@@ -32,8 +32,8 @@ type QuotaQuery struct {
 // CouponQuery selects the coupons a partner issued (ListIssuedPartnerCoupons).
 type CouponQuery struct {
 	Filter
-	OrderID             string // coupons an order used
-	Effective, Expiring TimeRange
+	OrderID                     string // coupons an order used
+	Effective, Expiring, Active TimeRange
 }
 
 // where is a conjunction of conditions and their arguments.
@@ -122,6 +122,7 @@ func FindCoupons(ctx context.Context, q store.Queryer, f CouponQuery) ([]*Coupon
 	w.between("c.created_at", TimeRange{f.CreatedFrom, f.CreatedTo})
 	w.between("c.effective_at", f.Effective)
 	w.between("c.expires_at", f.Expiring)
+	w.between("c.active_at", f.Active)
 	return findPage(ctx, q, "coupons c", couponColumns+couponFrom, newestCoupons, w, f.Offset, f.Limit, scanCoupon)
 }
 
