@@ -346,3 +346,44 @@ func TestSubCustomerCouponsThroughTheSDK(t *testing.T) {
 		wantSDKError(t, err, http.StatusNotFound, "PC.0404")
 	})
 }
+
+// A retry with the same Idempotency-Key issues nothing more; the coupons an
+// order used are found by the order, used up.
+func TestCouponIssueRetryAndOrderThroughTheSDK(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		k := newCoupons(t, db)
+		body := []byte(`{"quota_id":"` + k.cash.ID + `","customer_ids":["` + k.cust1.ID + `"],"face_value":"30.50"}`)
+		h := http.Header{"Idempotency-Key": {"issue-1"}}
+		first := call(t, k.srv, k.distKey, k.dist.DomainID, "POST", "/v2/promotions/benefits/partner-coupons", body, h)
+		again := call(t, k.srv, k.distKey, k.dist.DomainID, "POST", "/v2/promotions/benefits/partner-coupons", body, h)
+		if first.Status != 200 || string(first.Body) != string(again.Body) || again.Header.Get("Idempotency-Replayed") != "true" {
+			t.Fatalf("retry: %d %s / %d %s", first.Status, first.Body, again.Status, again.Body)
+		}
+		if got := k.balanceOf(t, k.cash.ID, 1, nil); got != "169.50" {
+			t.Fatalf("cash quota after a retried issue: %s", got)
+		}
+		l := k.issued(t, model.ListIssuedPartnerCouponsRequest{CouponType: ptr(int32(4))})
+		if *l.TotalCount != 1 {
+			t.Fatalf("cash coupons: %d", *l.TotalCount)
+		}
+		id := *(*l.UserCoupons)[0].CouponId
+		if err := db.InTx(t.Context(), func(tx *store.Tx) error {
+			_, err := coupon.Redeem(t.Context(), tx, coupon.Redemption{CouponID: id, CustomerID: k.cust1.ID, Amount: 30_50,
+				Reference: "ORDER-1", ServiceType: "hws.service.type.ec2"})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		byOrder := k.issued(t, model.ListIssuedPartnerCouponsRequest{OrderId: ptr("ORDER-1")})
+		if *byOrder.TotalCount != 1 || *(*byOrder.UserCoupons)[0].Status != 3 || !(*byOrder.UserCoupons)[0].Balance.IsZero() ||
+			(*byOrder.UserCoupons)[0].LastUsedTime == nil {
+			t.Fatalf("by order: %+v", *byOrder.UserCoupons)
+		}
+		if l := k.issued(t, model.ListIssuedPartnerCouponsRequest{OrderId: ptr("ORDER-2")}); *l.TotalCount != 0 {
+			t.Fatalf("another order: %d", *l.TotalCount)
+		}
+		_, err := k.c.ReclaimPartnerCoupons(&model.ReclaimPartnerCouponsRequest{Body: &model.ReclaimPartnerCouponsReq{CouponId: id}})
+		wantSDKError(t, err, http.StatusConflict, "PC.0409")
+		k.check(t)
+	})
+}
