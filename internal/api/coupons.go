@@ -67,8 +67,9 @@ func quotaLimits(q *coupon.Quota) []quotaLimitInfo {
 	if q.MaxFaceValue > 0 {
 		out = append(out, quotaLimitInfo{LimitKey: limitMaxFaceValue, LimitValues: []limitValue{{Value1: yuanText(q.MaxFaceValue)}}})
 	}
+	scope := scopeLimits(q.ServiceTypes, q.ProductIDs)
 	for _, key := range []string{limitServiceType, limitProduct} {
-		values := scopeLimits(q.ServiceTypes, q.ProductIDs)[key]
+		values := scope[key]
 		if len(values) == 0 {
 			continue
 		}
