@@ -256,7 +256,7 @@ func toPartner(ctx context.Context, tx *store.Tx, partnerID, from string, amount
 // AdjustmentFilter selects 调账记录.
 type AdjustmentFilter struct {
 	PartnerID     string
-	CustomerID    string
+	CustomerID    string // a customer, or an indirect reseller
 	OperationType string
 	TransID       string
 	From, To      time.Time
@@ -267,8 +267,10 @@ type AdjustmentFilter struct {
 func Adjustments(ctx context.Context, q store.Queryer, f AdjustmentFilter) ([]Adjustment, int, error) {
 	where, args := []string{"a.partner_id = ?"}, []any{f.PartnerID}
 	if f.CustomerID != "" {
-		where = append(where, "a.customer_id = ?")
-		args = append(args, f.CustomerID)
+		// The API names the indirect reseller of an allocation to a
+		// reseller in customer_id, so the filter matches either.
+		where = append(where, "(a.customer_id = ? OR a.indirect_partner = ?)")
+		args = append(args, f.CustomerID, f.CustomerID)
 	}
 	if f.OperationType != "" {
 		where = append(where, "a.operation_type = ?")

@@ -259,6 +259,9 @@ func TestBadAllocationsChangeNothing(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
+		if adj, _, _ := funds.Adjustments(context.Background(), db.Reader(), funds.AdjustmentFilter{PartnerID: f.dist.ID, CustomerID: f.resA.ID}); len(adj) != 2 {
+			t.Errorf("adjustments filtered by the reseller: %d, want its allocation and reclaim", len(adj))
+		}
 		if b := f.balances(t, f.dist.ID); b.Recharge != 80_00 {
 			t.Errorf("distributor after reseller round trip: %d", b.Recharge)
 		}
