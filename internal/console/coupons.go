@@ -7,6 +7,7 @@ import (
 
 	"partnercenter/internal/auth"
 	"partnercenter/internal/coupon"
+	"partnercenter/internal/customer"
 	"partnercenter/internal/partner"
 	"partnercenter/internal/platform/apperr"
 	"partnercenter/internal/platform/i18n"
@@ -289,10 +290,42 @@ func (h *handler) listRecords(c *call, k *couponKind, f *form, v *couponsView, o
 	if err != nil {
 		return 0, err
 	}
+	names := map[string]string{}
 	for _, r := range list {
-		v.Records = append(v.Records, recordRow{Record: r, Operation: operationKey(r.Operation), Target: cmpOr(r.CustomerID, r.IndirectPartnerID)})
+		row := recordRow{Record: r, Operation: operationKey(r.Operation)}
+		if row.Target, err = h.recordTarget(c, r, names); err != nil {
+			return 0, err
+		}
+		v.Records = append(v.Records, row)
 	}
 	return total, nil
+}
+
+// recordTarget names a record's customer or reseller, as names remembers
+// them for the page; one no longer the partner's shows by its id.
+func (h *handler) recordTarget(c *call, r coupon.Record, names map[string]string) (string, error) {
+	id := cmpOr(r.CustomerID, r.IndirectPartnerID)
+	if name, ok := names[id]; ok || id == "" {
+		return name, nil
+	}
+	ctx, q := c.r.Context(), h.app.DB.Reader()
+	names[id] = id
+	var err error
+	if r.CustomerID != "" {
+		var cu *customer.Customer
+		if cu, err = customer.Get(ctx, q, customer.PartnerScope(c.p.PartnerID), id); err == nil {
+			names[id] = cu.DomainName
+		}
+	} else {
+		var p *partner.Partner
+		if p, err = partner.Get(ctx, q, id); err == nil {
+			names[id] = p.DisplayName
+		}
+	}
+	if apperr.CodeOf(err) == apperr.NotFound {
+		err = nil
+	}
+	return names[id], err
 }
 
 func cmpOr(a, b string) string {

@@ -70,7 +70,9 @@ func (h *handler) issueCouponsPage(c *call, k *couponKind) error {
 	}
 	back := k.Path + "/quotas/" + qu.ID
 	if c.r.Method == http.MethodGet {
-		return h.renderIssue(c, k, qu, http.StatusOK, newForm(url.Values{"search": {c.r.URL.Query().Get("search")}}))
+		// The search submits the form by GET: what was filled in and chosen
+		// stays.
+		return h.renderIssue(c, k, qu, http.StatusOK, newForm(c.r.URL.Query()))
 	}
 	f := newForm(c.postForm())
 	req := coupon.IssueRequest{PartnerID: c.p.PartnerID, QuotaID: qu.ID, CustomerIDs: f.Values["customer_ids"], Memo: f.Get("memo"),
@@ -156,8 +158,18 @@ func (h *handler) renderIssue(c *call, k *couponKind, qu *coupon.Quota, status i
 	if err != nil {
 		return err
 	}
+	// The customers chosen before a search stay offered, first.
+	listed := map[string]bool{}
+	for _, id := range f.Values["customer_ids"] {
+		if !listed[id] {
+			listed[id] = true
+			v.Customers = append(v.Customers, option{Value: id, Label: customerName(c, id)})
+		}
+	}
 	for _, cu := range list {
-		v.Customers = append(v.Customers, option{Value: cu.ID, Label: cu.DomainName})
+		if !listed[cu.ID] {
+			v.Customers = append(v.Customers, option{Value: cu.ID, Label: cu.DomainName})
+		}
 	}
 	return c.render(status, "coupons_issue", &view{Title: k.key("issue"), Active: k.Path, Form: f, Data: v})
 }

@@ -61,8 +61,8 @@ func TestCouponLists(t *testing.T) {
 			{"/console/vouchers?tab=coupons", "13", []string{"已回收", "已过期", "可使用", ">回收<", "批量回收"}},
 			{"/console/vouchers?tab=coupons&status=4", "3", []string{"已过期"}},
 			{"/console/vouchers?tab=issued-quotas", "1", []string{"20,000.00", ">回收<", "发放额度"}},
-			{"/console/vouchers?tab=records", "", []string{"发放记录", "回收记录", "发放额度"}},
-			{"/console/vouchers?tab=records&records=reclaim", "", []string{"手动回收", "客户流失"}},
+			{"/console/vouchers?tab=records", "", []string{"发放记录", "回收记录", "发放额度", "杭州云联科技有限公司"}},
+			{"/console/vouchers?tab=records&records=reclaim", "", []string{"手动回收", "客户流失", "dist-cust"}},
 			{"/console/cash-coupons", "1", []string{"现金券额度", "已发放现金券", "50,000.00"}},
 			{"/console/cash-coupons?tab=coupons", "4", []string{"已回收", ">回收<"}},
 		} {
@@ -162,6 +162,11 @@ func TestIssueCoupons(t *testing.T) {
 		}
 		before := len(demoCoupons(t, db, coupon.TypeCash, 0))
 		resale, referral := customerID(t, db, "dist-cust01"), customerID(t, db, "dist-cust04")
+		// A search keeps what was chosen and filled in.
+		if _, body := c.get(path + "?search=dist-cust02&face_value=9&customer_ids=" + resale); !strings.Contains(body, `value="`+resale+`" checked`) ||
+			!strings.Contains(body, "dist-cust02") || !strings.Contains(body, `value="9"`) {
+			t.Error("the search lost the chosen customer or the face value")
+		}
 
 		// Bad input: each message next to its field, nothing issued.
 		for _, tc := range []struct {
