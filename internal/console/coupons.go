@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"partnercenter/internal/auth"
@@ -111,6 +112,19 @@ type recordRow struct {
 	coupon.Record
 	Operation string // message key
 	Target    string // the customer or the reseller
+	Result    string // in the caller's language
+}
+
+// recordResult is a record's result in the caller's language: the domain
+// writes "success" or "failed: " and the message key of the fault.
+func (c *call) recordResult(result string) string {
+	if key, failed := strings.CutPrefix(result, "failed: "); failed {
+		return c.t("coupons.result_failed") + "：" + c.t(key)
+	}
+	if result == "success" {
+		return c.t("coupons.result_ok")
+	}
+	return result
 }
 
 func quotaStatusKey(s int) string   { return "coupons.quota_status." + strconv.Itoa(s) }
@@ -292,7 +306,7 @@ func (h *handler) listRecords(c *call, k *couponKind, f *form, v *couponsView, o
 	}
 	names := map[string]string{}
 	for _, r := range list {
-		row := recordRow{Record: r, Operation: operationKey(r.Operation)}
+		row := recordRow{Record: r, Operation: operationKey(r.Operation), Result: c.recordResult(r.Result)}
 		if row.Target, err = h.recordTarget(c, r, names); err != nil {
 			return 0, err
 		}

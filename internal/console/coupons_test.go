@@ -202,6 +202,10 @@ func TestIssueCoupons(t *testing.T) {
 		if got := auditActions(t, db, partnerID(t, db, "distributor"), list[0].ID); !slices.Equal(got, []string{"coupon.issue"}) {
 			t.Errorf("audit of the issue: %v", got)
 		}
+		// The refused customer is in the 发放记录 with its reason.
+		if _, body := c.get("/console/cash-coupons?tab=records"); !strings.Contains(body, "失败：只能向代售客户发放优惠券") || !strings.Contains(body, "成功") {
+			t.Error("the issue records lack the results")
+		}
 	})
 }
 
