@@ -201,7 +201,8 @@ func (h *handler) reclaimCouponsPage(c *call, k *couponKind) error {
 	if len([]rune(f.Get("reason"))) > 200 {
 		f.fieldError("reason", c.t("coupon.memo_long"))
 	}
-	if c.r.Method == http.MethodGet || !f.ok() {
+	// Only the confirm button reclaims; anything else shows the question.
+	if c.r.Method == http.MethodGet || !f.ok() || f.Get("confirm") != "1" {
 		status := http.StatusOK
 		if !f.ok() {
 			status = http.StatusUnprocessableEntity
@@ -339,7 +340,11 @@ func (h *handler) reclaimQuotasPage(c *call, k *couponKind) error {
 	if len(ids) == 0 || len(ids) > coupon.MaxQuotasPerReclaim {
 		return apperr.NotFoundf("error.not_found.title", "no quota named")
 	}
-	if c.r.Method == http.MethodGet {
+	if c.r.Method == http.MethodPost && f.Get("edit") == "1" {
+		c.redirect(back) // the confirmation's 返回修改: nothing to edit but the choice
+		return nil
+	}
+	if c.r.Method == http.MethodGet || f.Get("confirm") != "1" {
 		lines := []confirmLine{}
 		for _, id := range ids {
 			lines = append(lines, confirmLine{Label: "coupons.quota_id", Value: id})

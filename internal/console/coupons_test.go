@@ -230,6 +230,14 @@ func TestReclaimCoupons(t *testing.T) {
 			t.Errorf("a long reason: %d", resp.StatusCode)
 		}
 
+		// Without the confirm button nothing is reclaimed.
+		if resp, _ := c.post("/console/cash-coupons/reclaim", url.Values{"id": {one.ID}}); resp.StatusCode != http.StatusOK {
+			t.Errorf("an unconfirmed reclaim: %d", resp.StatusCode)
+		}
+		if got, _ := coupon.Get(context.Background(), db.Reader(), one.PartnerID, one.ID); got.Status != coupon.Usable {
+			t.Fatal("an unconfirmed submit reclaimed the coupon")
+		}
+
 		// Single.
 		resp, body = c.post("/console/cash-coupons/reclaim", url.Values{"id": {one.ID}, "reason": {"测试回收"}, "confirm": {"1"}})
 		if resp.StatusCode != http.StatusOK || !slices.Equal(results(body), []string{"ok"}) || !strings.Contains(body, "回收金额 500.00 元") {
@@ -279,6 +287,12 @@ func TestResellerQuotas(t *testing.T) {
 		child := demoQuota(t, db, "reseller-b", coupon.VoucherQuota)
 		if resp, body := c.get("/console/vouchers/issued-quotas/reclaim?id=" + child.ID); resp.StatusCode != http.StatusOK || !strings.Contains(body, child.ID) {
 			t.Fatalf("the quota reclaim confirmation: %d", resp.StatusCode)
+		}
+		if resp, _ := c.post("/console/vouchers/issued-quotas/reclaim", url.Values{"id": {child.ID}, "edit": {"1"}}); resp.StatusCode != http.StatusSeeOther {
+			t.Errorf("返回修改 of the quota reclaim: %d", resp.StatusCode)
+		}
+		if got, _ := coupon.GetQuota(context.Background(), db.Reader(), resb, child.ID); got.Status == coupon.QuotaReclaimed {
+			t.Fatal("the quota was reclaimed without the confirmation")
 		}
 		resp, body = c.post("/console/vouchers/issued-quotas/reclaim", url.Values{"id": {child.ID}, "confirm": {"1"}})
 		if resp.StatusCode != http.StatusOK || !slices.Equal(results(body), []string{"ok"}) {
