@@ -9,6 +9,7 @@ import (
 	"partnercenter/internal/audit"
 	"partnercenter/internal/coupon"
 	"partnercenter/internal/customer"
+	"partnercenter/internal/funds"
 	"partnercenter/internal/partner"
 	"partnercenter/internal/platform/apperr"
 	"partnercenter/internal/platform/i18n"
@@ -72,9 +73,12 @@ func (h *handler) issueCouponsPage(c *call, k *couponKind) error {
 	if c.r.Method == http.MethodGet {
 		// The search submits the form by GET: what was filled in and chosen
 		// stays.
-		return h.renderIssue(c, k, qu, http.StatusOK, newForm(c.r.URL.Query()))
+		f := newForm(c.r.URL.Query())
+		c.formToken(f)
+		return h.renderIssue(c, k, qu, http.StatusOK, f)
 	}
 	f := newForm(c.postForm())
+	c.formToken(f)
 	req := coupon.IssueRequest{PartnerID: c.p.PartnerID, QuotaID: qu.ID, CustomerIDs: f.Values["customer_ids"], Memo: f.Get("memo"),
 		Operator: c.p.Username}
 	if len(req.CustomerIDs) == 0 {
@@ -84,7 +88,11 @@ func (h *handler) issueCouponsPage(c *call, k *couponKind) error {
 	req.EffectiveAt = formDate(c, f, "effective_at", 0)
 	req.ExpiresAt = formDate(c, f, "expires_at", 1) // the whole last day
 	var results []coupon.IssueResult
+	repeated := false
 	err = c.apply(f, func(ctx context.Context, tx *store.Tx) error {
+		if repeated, err = c.submittedBefore(ctx, tx, f); err != nil || repeated {
+			return err
+		}
 		if results, err = coupon.Issue(ctx, tx, req); err != nil {
 			return err
 		}
@@ -109,11 +117,35 @@ func (h *handler) issueCouponsPage(c *call, k *couponKind) error {
 	if !f.ok() {
 		return h.renderIssue(c, k, qu, http.StatusUnprocessableEntity, f)
 	}
+	if repeated {
+		return c.done("funds.submitted_before", back)
+	}
 	rows := make([]resultRow, len(results))
 	for i, r := range results {
 		rows[i] = c.rowResult(customerName(c, r.CustomerID), r.Err, r.CouponID)
 	}
 	return c.showResults("coupons.issue_result", back, rows)
+}
+
+// formToken gives a form that issues the random token whose claim
+// (submittedBefore) makes a second submit of the same form, a double click
+// or a reload, change nothing. A submitted form without one was not made by
+// the page: it is shown again, with a token.
+func (c *call) formToken(f *form) {
+	if clientToken.MatchString(f.Get("client")) {
+		return
+	}
+	if c.r.Method == http.MethodPost {
+		f.Error = c.t("customers.form_stale")
+	}
+	f.Values.Set("client", newClientToken())
+}
+
+// submittedBefore claims the form's token in tx; it reports whether an
+// earlier submit claimed it.
+func (c *call) submittedBefore(ctx context.Context, tx *store.Tx, f *form) (bool, error) {
+	first, err := funds.ClaimSubmission(ctx, tx, f.Get("client"), c.p.UserID)
+	return !first, err
 }
 
 // formAmount reads a positive amount in yuan; a bad one puts its message
@@ -284,9 +316,12 @@ func (h *handler) issueQuotasPage(c *call, k *couponKind) error {
 		return c.render(status, "coupons_quota_issue", &view{Title: "coupons.quota_issue", Active: k.Path, Form: f, Data: v})
 	}
 	if c.r.Method == http.MethodGet {
-		return render(http.StatusOK, newForm(nil))
+		f := newForm(nil)
+		c.formToken(f)
+		return render(http.StatusOK, f)
 	}
 	f := newForm(c.postForm())
+	c.formToken(f)
 	amount := c.formAmount(f, "amount")
 	if f.Get("quota_id") == "" {
 		f.fieldError("quota_id", c.t("coupon.quotas_count"))
@@ -299,7 +334,11 @@ func (h *handler) issueQuotasPage(c *call, k *couponKind) error {
 		f.fieldError("reseller_ids", c.t("coupon.resellers_count"))
 	}
 	var results []coupon.QuotaIssueResult
+	repeated := false
 	err = c.apply(f, func(ctx context.Context, tx *store.Tx) error {
+		if repeated, err = c.submittedBefore(ctx, tx, f); err != nil || repeated {
+			return err
+		}
 		if results, err = coupon.IssueQuotas(ctx, tx, c.p.PartnerID, f.Get("quota_id"), grants, c.p.Username); err != nil {
 			return err
 		}
@@ -319,6 +358,9 @@ func (h *handler) issueQuotasPage(c *call, k *couponKind) error {
 	}
 	if !f.ok() {
 		return render(http.StatusUnprocessableEntity, f)
+	}
+	if repeated {
+		return c.done("funds.submitted_before", k.Path+"?tab="+couponTabIssuedQuotas)
 	}
 	rows := make([]resultRow, len(results))
 	for i, r := range results {

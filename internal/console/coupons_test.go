@@ -168,6 +168,7 @@ func TestIssueCoupons(t *testing.T) {
 			t.Error("the search lost the chosen customer or the face value")
 		}
 
+		token := c.formToken(path)
 		// Bad input: each message next to its field, nothing issued.
 		for _, tc := range []struct {
 			form       url.Values
@@ -180,6 +181,7 @@ func TestIssueCoupons(t *testing.T) {
 			{url.Values{"customer_ids": {resale}, "face_value": {"10"}, "expires_at": {"2000-01-01"}}, "expires_at", "coupon.validity_outside_quota", nil},
 			{url.Values{"customer_ids": {resale}, "face_value": {"10"}, "memo": {strings.Repeat("长", 201)}}, "memo", "coupon.memo_long", nil},
 		} {
+			tc.form.Set("client", token)
 			resp, body := c.post(path, tc.form)
 			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, nextTo(tc.field, tc.key, tc.args...)) {
 				t.Errorf("%v: status %d, no message %s next to %s", tc.form, resp.StatusCode, tc.key, tc.field)
@@ -190,7 +192,8 @@ func TestIssueCoupons(t *testing.T) {
 		}
 
 		// A referral customer fails on its own row; the resale one is issued.
-		resp, body = c.post(path, url.Values{"customer_ids": {resale, referral}, "face_value": {"12.50"}, "memo": {"测试"}})
+		issue := url.Values{"customer_ids": {resale, referral}, "face_value": {"12.50"}, "memo": {"测试"}, "client": {token}}
+		resp, body = c.post(path, issue)
 		if resp.StatusCode != http.StatusOK || !slices.Equal(results(body), []string{"ok", "failed"}) {
 			t.Fatalf("issue with a bad row: %d, results %v", resp.StatusCode, results(body))
 		}
@@ -201,6 +204,18 @@ func TestIssueCoupons(t *testing.T) {
 		}
 		if got := auditActions(t, db, partnerID(t, db, "distributor"), list[0].ID); !slices.Equal(got, []string{"coupon.issue"}) {
 			t.Errorf("audit of the issue: %v", got)
+		}
+		// The same form submitted again issues nothing; one without its token
+		// is shown again.
+		if resp, _ := c.post(path, issue); resp.StatusCode != http.StatusSeeOther {
+			t.Errorf("a repeated submit: %d", resp.StatusCode)
+		}
+		issue.Del("client")
+		if resp, body := c.post(path, issue); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "name=\"client\" value=") {
+			t.Errorf("a submit without its token: %d", resp.StatusCode)
+		}
+		if got := len(demoCoupons(t, db, coupon.TypeCash, 0)); got != before+1 {
+			t.Errorf("%d coupons after the repeated submits, want %d", got, before+1)
 		}
 		// The refused customer is in the 发放记录 with its reason.
 		if _, body := c.get("/console/cash-coupons?tab=records"); !strings.Contains(body, "失败：只能向代售客户发放优惠券") || !strings.Contains(body, "成功") {
@@ -276,11 +291,12 @@ func TestResellerQuotas(t *testing.T) {
 		_, c := signedIn(t, db, "distributor")
 		parent := demoQuota(t, db, "distributor", coupon.VoucherQuota)
 		resa, resb := partnerID(t, db, "reseller-a"), partnerID(t, db, "reseller-b")
-		if resp, body := c.post("/console/vouchers/issued-quotas/new", url.Values{"quota_id": {parent.ID}, "amount": {"0"}}); resp.StatusCode != http.StatusUnprocessableEntity ||
+		token := c.formToken("/console/vouchers/issued-quotas/new")
+		if resp, body := c.post("/console/vouchers/issued-quotas/new", url.Values{"quota_id": {parent.ID}, "amount": {"0"}, "client": {token}}); resp.StatusCode != http.StatusUnprocessableEntity ||
 			!strings.Contains(body, nextTo("reseller_ids", "coupon.resellers_count")) {
 			t.Errorf("issue without resellers: %d", resp.StatusCode)
 		}
-		resp, body := c.post("/console/vouchers/issued-quotas/new", url.Values{"quota_id": {parent.ID}, "amount": {"100"}, "reseller_ids": {resa, resb}})
+		resp, body := c.post("/console/vouchers/issued-quotas/new", url.Values{"quota_id": {parent.ID}, "amount": {"100"}, "reseller_ids": {resa, resb}, "client": {token}})
 		if resp.StatusCode != http.StatusOK || !slices.Equal(results(body), []string{"ok", "ok"}) {
 			t.Fatalf("issue quotas: %d %v", resp.StatusCode, results(body))
 		}
