@@ -38,7 +38,9 @@ func (h *handler) staffQuotasPage(c *call) error {
 	if err != nil {
 		return err
 	}
-	return h.renderStaffQuotas(c, http.StatusOK, newForm(url.Values{"type": {"0"}}), sel)
+	f := newForm(url.Values{"type": {"0"}})
+	c.formToken(f)
+	return h.renderStaffQuotas(c, http.StatusOK, f, sel)
 }
 
 func (h *handler) renderStaffQuotas(c *call, status int, f *form, sel *financePartner) error {
@@ -64,6 +66,7 @@ func (h *handler) renderStaffQuotas(c *call, status int, f *form, sel *financePa
 // grantQuota is 发放额度 by provider finance.
 func (h *handler) grantQuota(c *call) error {
 	f := newForm(c.postForm())
+	c.formToken(f)
 	sel, err := c.pickPartner(f, "partner_id")
 	if err != nil {
 		return err
@@ -85,7 +88,11 @@ func (h *handler) grantQuota(c *call) error {
 		return h.renderStaffQuotas(c, http.StatusUnprocessableEntity, f, nil)
 	}
 	n.PartnerID = sel.Partner.ID
+	repeated := false
 	err = c.apply(f, func(ctx context.Context, tx *store.Tx) error {
+		if repeated, err = c.submittedBefore(ctx, tx, f); err != nil || repeated {
+			return err
+		}
 		q, err := coupon.Grant(ctx, tx, n, c.p.Username)
 		if err != nil {
 			return err
@@ -109,7 +116,11 @@ func (h *handler) grantQuota(c *call) error {
 	if !f.ok() {
 		return h.renderStaffQuotas(c, http.StatusUnprocessableEntity, f, sel)
 	}
-	return c.done("coupons.staff.granted", staffQuotasPath+"?partner="+url.QueryEscape(sel.Partner.ID), money.Format(n.Value))
+	target := staffQuotasPath + "?partner=" + url.QueryEscape(sel.Partner.ID)
+	if repeated {
+		return c.done("funds.submitted_before", target)
+	}
+	return c.done("coupons.staff.granted", target, money.Format(n.Value))
 }
 
 // setQuotaStatus sets one quota's status.

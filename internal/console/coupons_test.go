@@ -328,20 +328,25 @@ func TestStaffQuotas(t *testing.T) {
 		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "下发额度") || !strings.Contains(body, "30,000.00") {
 			t.Fatalf("the quota page: %d", resp.StatusCode)
 		}
-		if resp, body := c.post("/console/staff/finance/quotas", url.Values{"partner_id": {reseller}, "type": {"1"}, "value": {"x"},
+		token := clientField.FindStringSubmatch(body)[1]
+		if resp, body := c.post("/console/staff/finance/quotas", url.Values{"client": {token}, "partner_id": {reseller}, "type": {"1"}, "value": {"x"},
 			"effective_at": {"2026-01-01"}}); resp.StatusCode != http.StatusUnprocessableEntity ||
 			!strings.Contains(body, nextTo("value", "customers.amount_number")) || !strings.Contains(body, nextTo("expires_at", "coupons.date_required")) {
 			t.Errorf("a bad grant: %d", resp.StatusCode)
 		}
-		resp, _ = c.post("/console/staff/finance/quotas", url.Values{"partner_id": {reseller}, "type": {"1"}, "value": {"888"},
-			"effective_at": {"2026-01-01"}, "expires_at": {"2099-12-31"}})
-		if resp.StatusCode != http.StatusSeeOther {
-			t.Fatalf("grant: %d", resp.StatusCode)
+		grant := url.Values{"client": {token}, "partner_id": {reseller}, "type": {"1"}, "value": {"888"},
+			"effective_at": {"2026-01-01"}, "expires_at": {"2099-12-31"}}
+		for range 2 { // the second submit of the same form grants nothing
+			if resp, _ = c.post("/console/staff/finance/quotas", grant); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("grant: %d", resp.StatusCode)
+			}
 		}
-		q := demoQuota(t, db, "reseller", coupon.CashQuota)
-		if q.Granted != 888_00 {
-			t.Fatalf("granted %d", q.Granted)
+		cashType := coupon.CashQuota
+		granted, n, _ := coupon.ListQuotas(context.Background(), db.Reader(), coupon.QuotaFilter{PartnerID: reseller, Type: &cashType})
+		if n != 1 || granted[0].Granted != 888_00 {
+			t.Fatalf("granted %d quotas", n)
 		}
+		q := granted[0]
 		if resp, _ := c.post("/console/staff/finance/quotas/"+q.ID+"/status", url.Values{"partner_id": {reseller}, "status": {"5"}}); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("set status: %d", resp.StatusCode)
 		}
