@@ -82,6 +82,9 @@ func (h *handler) routesTable() {
 	h.page("GET /console/org/users/{id}/roles", perms(auth.PermOrgManage), h.rolesPage)
 	h.page("POST /console/org/users/{id}/roles", perms(auth.PermOrgManage), h.saveRoles)
 	h.page("POST /console/org/users/{id}/status", perms(auth.PermOrgManage), h.setStatus)
+	h.page("GET "+invitationsPath, perms(auth.PermOrgManage), h.invitationsPage)
+	h.page("POST "+invitationsPath+"/{id}/accept", perms(auth.PermOrgManage), h.acceptInvitation)
+	h.page("POST "+invitationsPath+"/{id}/decline", perms(auth.PermOrgManage), h.declineInvitation)
 	h.page("GET /console/audit", perms(auth.PermAuditView, auth.PermStaffAudit), h.auditPage)
 
 	// 客户管理 and 二级经销商管理 (customers*.go, resellers.go). The pages a
@@ -101,6 +104,7 @@ func (h *handler) routesTable() {
 	h.pageAndForm("/console/customers/{id}/reclaim", moveFunds, h.reclaimCustomerPage)
 	h.page("GET /console/resellers", perms(auth.PermResellerView), h.resellersPage)
 	h.pageAndForm("/console/resellers/new", perms(auth.PermResellerManage), h.newResellerPage)
+	h.page("POST /console/resellers/invite", perms(auth.PermResellerManage), h.inviteReseller)
 	h.page("GET /console/resellers/{id}", perms(auth.PermResellerView), h.resellerPage)
 	h.pageAndForm("/console/resellers/{id}/manager", perms(auth.PermResellerManage), h.resellerManagerPage)
 	h.pageAndForm("/console/resellers/{id}/allocate", moveFunds, h.allocateResellerPage)

@@ -51,6 +51,7 @@ var partnerMenu = []menuEntry{
 	{"support/openness/access", "nav.access_config", "/console/access"},
 	{"org", "nav.org", ""},
 	{"org/users", "nav.sub_accounts", "/console/org"},
+	{"org/invitations", "nav.reseller_invitations", "/console/org/invitations"},
 	{"org/audit", "nav.audit", "/console/audit"},
 }
 

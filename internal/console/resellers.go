@@ -43,6 +43,8 @@ type resellersView struct {
 	Rows      []resellerRow
 	Pager     pager
 	CanCreate bool
+	Invite    *form                 // 邀请经销商, shown with CanCreate
+	Invites   []*partner.Invitation // the caller's invitations awaiting an answer
 }
 
 type resellerRow struct {
@@ -70,6 +72,12 @@ func (c *call) resellerOps(id string) []opLink {
 }
 
 func (h *handler) resellersPage(c *call) error {
+	return h.renderResellers(c, http.StatusOK, newForm(nil))
+}
+
+// renderResellers shows the list page with the 邀请经销商 form invite, which
+// carries its messages when a submitted invitation was refused.
+func (h *handler) renderResellers(c *call, status int, invite *form) error {
 	ctx, q := c.r.Context(), h.app.DB.Reader()
 	if !h.isDistributor(ctx, c.p) {
 		return errNotDistributor
@@ -82,7 +90,12 @@ func (h *handler) resellersPage(c *call) error {
 	}
 	page, offset := pageOf(c.r)
 	filter.Offset = offset
-	v := resellersView{CanCreate: c.p.Can(auth.PermResellerManage)}
+	v := resellersView{CanCreate: c.p.Can(auth.PermResellerManage), Invite: invite}
+	if v.CanCreate {
+		if v.Invites, err = partner.SentInvitations(ctx, q, c.p.PartnerID, h.app.DB.Now()); err != nil {
+			return err
+		}
+	}
 	var list []*partner.Partner
 	total := 0
 	if f.ok() {
@@ -111,7 +124,7 @@ func (h *handler) resellersPage(c *call) error {
 		row.Balance = money.Format(b.Recharge)
 		v.Rows = append(v.Rows, row)
 	}
-	return c.render(http.StatusOK, "resellers", &view{Title: "resellers.title", Active: resellersPath, Form: f, Data: v})
+	return c.render(status, "resellers", &view{Title: "resellers.title", Active: resellersPath, Form: f, Data: v})
 }
 
 // myReseller returns the caller's reseller named by the request's path.
