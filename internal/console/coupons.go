@@ -237,8 +237,16 @@ func (h *handler) listQuotas(c *call, k *couponKind, v *couponsView, offset int)
 
 func (h *handler) listCoupons(c *call, k *couponKind, f *form, v *couponsView, offset int) (int, error) {
 	v.Statuses = statusOptions(c.lang, couponStatuses, couponStatusKey)
-	filter := coupon.Filter{PartnerID: c.p.PartnerID, Type: k.Type, CustomerID: f.Get("customer_id"), QuotaID: f.Get("quota_id"),
-		CouponID: f.Get("coupon_id"), Offset: offset, Limit: pageSize}
+	filter := coupon.Filter{PartnerID: c.p.PartnerID, Type: k.Type, QuotaID: f.Get("quota_id"), CouponID: f.Get("coupon_id"),
+		Offset: offset, Limit: pageSize}
+	if name := f.Get("customer"); name != "" {
+		var err error
+		if filter.CustomerID, err = h.customerByName(c, name); err != nil {
+			if err := f.take(c, err); err != nil {
+				return 0, err
+			}
+		}
+	}
 	if s := f.Get("status"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < coupon.NotActive || n > coupon.Reclaimed {
@@ -264,6 +272,25 @@ func (h *handler) listCoupons(c *call, k *couponKind, f *form, v *couponsView, o
 	}
 	v.Coupons = couponTable{Rows: couponRows(c, k, list), Loc: c.loc, Select: v.CanManage, Ops: true}
 	return total, nil
+}
+
+// customerByName is the id of the partner's customer whose account name is
+// name (or whose id it is): the 客户 condition of the issued coupons.
+func (h *handler) customerByName(c *call, name string) (string, error) {
+	list, _, err := customer.List(c.r.Context(), h.app.DB.Reader(), customer.PartnerScope(c.p.PartnerID),
+		customer.Filter{AccountName: name, Limit: 100})
+	if err != nil {
+		return "", err
+	}
+	for _, cu := range list {
+		if cu.DomainName == name {
+			return cu.ID, nil
+		}
+	}
+	if cu, err := customer.Get(c.r.Context(), h.app.DB.Reader(), customer.PartnerScope(c.p.PartnerID), name); err == nil {
+		return cu.ID, nil
+	}
+	return "", apperr.Field("customer", "customer.not_found", "customer not found")
 }
 
 // couponRows are a list's rows with their links.

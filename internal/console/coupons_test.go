@@ -60,6 +60,7 @@ func TestCouponLists(t *testing.T) {
 			{"/console/vouchers", "1", []string{"代金券额度", "已发放代金券", "已发放代金券额度", "操作记录", "200,000.00", "5,000.00", ">发放<"}},
 			{"/console/vouchers?tab=coupons", "13", []string{"已回收", "已过期", "可使用", ">回收<", "批量回收"}},
 			{"/console/vouchers?tab=coupons&status=4", "3", []string{"已过期"}},
+			{"/console/vouchers?tab=coupons&customer=dist-cust01", "1", []string{"已回收", "dist-cust01"}},
 			{"/console/vouchers?tab=issued-quotas", "1", []string{"20,000.00", ">回收<", "发放额度"}},
 			{"/console/vouchers?tab=records", "", []string{"发放记录", "回收记录", "发放额度", "杭州云联科技有限公司"}},
 			{"/console/vouchers?tab=records&records=reclaim", "", []string{"手动回收", "客户流失", "dist-cust"}},
@@ -77,6 +78,9 @@ func TestCouponLists(t *testing.T) {
 		}
 		if _, body := c.get("/console/vouchers?tab=coupons&from=2026-13-40"); !strings.Contains(body, nextTo("from", "audit.date_invalid")) {
 			t.Error("a malformed date has no message next to it")
+		}
+		if _, body := c.get("/console/vouchers?tab=coupons&customer=nobody"); !strings.Contains(body, nextTo("customer", "customer.not_found")) {
+			t.Error("an unknown customer has no message next to it")
 		}
 		if resp, _ := c.get("/console/vouchers?tab=nonsense"); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("an unknown tab: %d", resp.StatusCode)

@@ -48,7 +48,7 @@ var _ = register(
 	entry{"coupons.issued_from_quota", "该额度发放的优惠券", "Coupons issued from this quota"},
 	entry{"coupons.coupon_id", "优惠券ID", "Coupon ID"},
 	entry{"coupons.customer", "客户", "Customer"},
-	entry{"coupons.customer_id", "客户ID", "Customer ID"},
+	entry{"coupons.customer_account", "客户账号名或ID", "Customer account name or ID"},
 	entry{"coupons.face_value", "面值（元）", "Face value (CNY)"},
 	entry{"coupons.used", "已使用（元）", "Used (CNY)"},
 	entry{"coupons.issued_at", "发放时间", "Issued at"},
