@@ -3,6 +3,7 @@ package console
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -52,7 +53,7 @@ func (h *handler) auditPage(c *call) error {
 	ctx, q := c.r.Context(), h.app.DB.Reader()
 	f := newForm(c.r.URL.Query())
 	v := auditView{AllTenants: c.p.Can(auth.PermStaffAudit)}
-	for _, a := range knownActions {
+	for _, a := range filterActions() {
 		v.Actions = append(v.Actions, option{Value: a, Label: i18n.T(c.lang, actionKey(a))})
 	}
 	filter := audit.Filter{PartnerID: c.p.PartnerID, Action: f.Get("action"), Actor: f.Get("actor"), Limit: pageSize}
@@ -223,4 +224,21 @@ func (c *call) auditTable(entries []audit.Entry, showPartner bool) auditTable {
 		t.Rows = append(t.Rows, row)
 	}
 	return t
+}
+
+// filterActions are the actions the filter offers: knownActions and every
+// action the catalogue has a label for, so that a capability that records a
+// new action and names it in the catalogue appears in the filter without an
+// edit here.
+func filterActions() []string {
+	set := map[string]bool{}
+	for _, a := range knownActions {
+		set[a] = true
+	}
+	for _, k := range i18n.Keys() {
+		if a, ok := strings.CutPrefix(k, actionKey("")); ok {
+			set[a] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(set))
 }

@@ -105,8 +105,8 @@ func (h *handler) navLevel(table []menuEntry, parent string, p *auth.Principal, 
 			if !ok || (len(need) > 0 && !(&call{p: p}).can(need)) {
 				continue
 			}
-			// Some pages serve total distributors only (resellers.go).
-			if distributorOnly[e.Path] && !h.isDistributor(context.Background(), p) {
+			// Some pages serve one type of partner only (resellers.go).
+			if t, only := pagesForType[e.Path]; only && !h.isPartnerType(context.Background(), p, t) {
 				continue
 			}
 			item.Active = e.Path == active

@@ -22,18 +22,24 @@ import (
 
 const resellersPath = "/console/resellers"
 
-// distributorOnly are menu pages that only a total distributor has a use
-// for, whatever the user's permissions.
-var distributorOnly = map[string]bool{resellersPath: true}
+// pagesForType are menu pages that only one type of partner has a use
+// for: 二级经销商管理 for total distributors, 经销商邀请 (invitations to join
+// a distributor) for resellers.
+var pagesForType = map[string]partner.Type{resellersPath: partner.TotalDistributor, "/console/org/invitations": partner.Reseller}
 
 // isDistributor reports whether the principal's partner is a total
 // distributor.
 func (h *handler) isDistributor(ctx context.Context, p *auth.Principal) bool {
+	return h.isPartnerType(ctx, p, partner.TotalDistributor)
+}
+
+// isPartnerType reports whether the principal's partner is of a type.
+func (h *handler) isPartnerType(ctx context.Context, p *auth.Principal, t partner.Type) bool {
 	if p.PartnerID == "" {
 		return false
 	}
 	me, err := partner.Get(ctx, h.app.DB.Reader(), p.PartnerID)
-	return err == nil && me.Type == partner.TotalDistributor
+	return err == nil && me.Type == t
 }
 
 var errNotDistributor = apperr.New(apperr.Forbidden, "customer.not_distributor", "only a total distributor has resellers")
