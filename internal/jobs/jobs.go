@@ -74,6 +74,7 @@ func New(db *store.DB, log *slog.Logger, m *metrics.Metrics, opts Options) (*Run
 	river.AddWorker(workers, &sessionCleanupWorker{db: db, log: log, metrics: m})
 	river.AddWorker(workers, &exportWorker{db: db, metrics: m})
 	river.AddWorker(workers, &fundBatchWorker{db: db, metrics: m})
+	river.AddWorker(workers, &couponBatchWorker{db: db, metrics: m})
 	river.AddWorker(workers, &housekeepingWorker{db: db, log: log, metrics: m})
 	client, err := river.NewClient(driver(db), &river.Config{
 		Logger:            log.With("component", "jobs"),
@@ -191,6 +192,27 @@ func (w *fundBatchWorker) Work(ctx context.Context, job *river.Job[FundBatchArgs
 
 // Timeout: ten thousand lines, each in a transaction of its own.
 func (w *fundBatchWorker) Timeout(*river.Job[FundBatchArgs]) time.Duration { return 30 * time.Minute }
+
+// CouponBatchArgs issues one batch 发放 of coupons (coupon.RunBatch).
+type CouponBatchArgs struct {
+	ID string `json:"id"`
+}
+
+func (CouponBatchArgs) Kind() string { return "coupon_batch" }
+
+type couponBatchWorker struct {
+	river.WorkerDefaults[CouponBatchArgs]
+	db      *store.DB
+	metrics *metrics.Metrics
+}
+
+func (w *couponBatchWorker) Work(ctx context.Context, job *river.Job[CouponBatchArgs]) (err error) {
+	defer count(w.metrics, job.Kind, &err)
+	return coupon.RunBatch(ctx, w.db, job.Args.ID)
+}
+
+// Timeout: ten thousand customers, a hundred to a transaction.
+func (w *couponBatchWorker) Timeout(*river.Job[CouponBatchArgs]) time.Duration { return 30 * time.Minute }
 
 // HousekeepingArgs is the minutely sweep: holds past their timeout are
 // released, coupons activate and expire on time (quotas too), expired
