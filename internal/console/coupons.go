@@ -54,6 +54,7 @@ func (k *couponKind) routes(h *handler) {
 	h.page("GET "+k.Path+"/quotas/{id}", view, func(c *call) error { return h.quotaPage(c, k) })
 	h.page("GET "+k.Path+"/coupons/{id}", view, func(c *call) error { return h.couponPage(c, k) })
 	h.pageAndForm(k.Path+"/quotas/{id}/issue", manage, func(c *call) error { return h.issueCouponsPage(c, k) })
+	h.page("GET "+k.Path+"/batches/{id}", view, func(c *call) error { return h.couponBatchPage(c, k) })
 	h.pageAndForm(k.Path+"/reclaim", manage, func(c *call) error { return h.reclaimCouponsPage(c, k) })
 	if k.ResellerQuotas {
 		h.pageAndForm(k.Path+"/issued-quotas/new", manage, func(c *call) error { return h.issueQuotasPage(c, k) })

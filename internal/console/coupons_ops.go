@@ -79,6 +79,9 @@ func (h *handler) issueCouponsPage(c *call, k *couponKind) error {
 	}
 	f := newForm(c.postForm())
 	c.formToken(f)
+	if f.Get("all_matching") == "1" {
+		return h.issueBatch(c, k, qu, f)
+	}
 	req := coupon.IssueRequest{PartnerID: c.p.PartnerID, QuotaID: qu.ID, CustomerIDs: f.Values["customer_ids"], Memo: f.Get("memo"),
 		Operator: c.p.Username}
 	if len(req.CustomerIDs) == 0 {

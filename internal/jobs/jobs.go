@@ -212,7 +212,9 @@ func (w *couponBatchWorker) Work(ctx context.Context, job *river.Job[CouponBatch
 }
 
 // Timeout: ten thousand customers, a hundred to a transaction.
-func (w *couponBatchWorker) Timeout(*river.Job[CouponBatchArgs]) time.Duration { return 30 * time.Minute }
+func (w *couponBatchWorker) Timeout(*river.Job[CouponBatchArgs]) time.Duration {
+	return 30 * time.Minute
+}
 
 // HousekeepingArgs is the minutely sweep: holds past their timeout are
 // released, coupons activate and expire on time (quotas too), expired

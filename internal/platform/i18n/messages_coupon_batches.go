@@ -26,4 +26,5 @@ var _ = register(
 	entry{"coupons.batch.customer", "客户", "Customer"},
 	entry{"coupons.batch.result", "结果", "Result"},
 	entry{"coupons.batch.coupon_id", "券 ID", "Coupon ID"},
+	entry{"audit.action.coupon.batch_issue", "批量发放优惠券", "Batch issue coupons"},
 )
