@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"partnercenter/internal/audit"
 	"partnercenter/internal/coupon"
@@ -35,6 +36,7 @@ func (h *handler) issueBatch(c *call, k *couponKind, qu *coupon.Quota, f *form) 
 	n.FaceValue = c.formAmount(f, "face_value")
 	n.EffectiveAt = formDate(c, f, "effective_at", 0)
 	n.ExpiresAt = formDate(c, f, "expires_at", 1) // the whole last day
+	n.ServiceTypes, n.ProductIDs = scopeField(f, "cloud_service_types"), scopeField(f, "product_ids")
 	var b *coupon.Batch
 	repeated := false
 	err = c.apply(f, func(ctx context.Context, tx *store.Tx) error {
@@ -61,6 +63,13 @@ func (h *handler) issueBatch(c *call, k *couponKind, qu *coupon.Quota, f *form) 
 		return c.done("funds.submitted_before", k.Path+"/quotas/"+qu.ID)
 	}
 	return c.done("coupons.batch.queued", k.Path+"/batches/"+b.ID)
+}
+
+// scopeField reads a comma-separated scope field of the issue form; the
+// domain trims the items and checks them against the quota's scope, its
+// refusals landing next to the field, whose name is the domain's.
+func scopeField(f *form, name string) []string {
+	return strings.FieldsFunc(f.Get(name), func(r rune) bool { return r == ',' || r == '，' })
 }
 
 // couponBatchView is a batch's page.

@@ -27,6 +27,16 @@ func TestBatchIssueCoupons(t *testing.T) {
 			!strings.Contains(body, nextTo("customer_ids", "coupons.batch.none_matching")) {
 			t.Errorf("no customer matching: %d", resp.StatusCode)
 		}
+		// A scope item the domain refuses is shown next to its field, for one
+		// customer and for a batch alike.
+		long := strings.Repeat("x", 65)
+		for _, all := range []string{"", "1"} {
+			resp, body := c.post(path, url.Values{"all_matching": {all}, "customer_ids": {customerID(t, db, "dist-cust01")}, "search": {"dist-cust"},
+				"face_value": {"1"}, "product_ids": {"p1，" + long}, "client": {token}})
+			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, nextTo("product_ids", "coupon.scope_invalid")) {
+				t.Errorf("a bad product id (all_matching=%q): %d", all, resp.StatusCode)
+			}
+		}
 		before := len(demoCoupons(t, db, coupon.TypeCash, 0))
 		form := url.Values{"all_matching": {"1"}, "search": {"dist-cust"}, "face_value": {"1"}, "memo": {"批量"}, "client": {token}}
 		resp, _ := c.post(path, form)

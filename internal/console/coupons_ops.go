@@ -90,6 +90,7 @@ func (h *handler) issueCouponsPage(c *call, k *couponKind) error {
 	req.FaceValue = c.formAmount(f, "face_value")
 	req.EffectiveAt = formDate(c, f, "effective_at", 0)
 	req.ExpiresAt = formDate(c, f, "expires_at", 1) // the whole last day
+	req.ServiceTypes, req.ProductIDs = scopeField(f, "cloud_service_types"), scopeField(f, "product_ids")
 	var results []coupon.IssueResult
 	repeated := false
 	err = c.apply(f, func(ctx context.Context, tx *store.Tx) error {

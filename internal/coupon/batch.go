@@ -40,14 +40,16 @@ var errBatchNotFound = apperr.NotFoundf("coupon.batch_not_found", "batch not fou
 
 // NewBatch is a batch 发放 to create; its fields mean what IssueRequest's do.
 type NewBatch struct {
-	PartnerID   string
-	QuotaID     string
-	CustomerIDs []string
-	FaceValue   int64
-	EffectiveAt time.Time
-	ExpiresAt   time.Time
-	Memo        string
-	Operator    string
+	PartnerID    string
+	QuotaID      string
+	CustomerIDs  []string
+	FaceValue    int64
+	EffectiveAt  time.Time
+	ExpiresAt    time.Time
+	ServiceTypes []string
+	ProductIDs   []string
+	Memo         string
+	Operator     string
 }
 
 // Batch is a batch 发放 and its progress.
@@ -58,14 +60,18 @@ type Batch struct {
 	FaceValue   int64
 	EffectiveAt time.Time
 	ExpiresAt   time.Time
-	Memo        string
-	Operator    string
-	Status      string
-	RowsTotal   int
-	RowsDone    int
-	RowsFailed  int
-	CreatedAt   time.Time
-	FinishedAt  time.Time
+	// The scope asked for, empty for the quota's; Issue checks it again
+	// for each chunk.
+	ServiceTypes []string
+	ProductIDs   []string
+	Memo         string
+	Operator     string
+	Status       string
+	RowsTotal    int
+	RowsDone     int
+	RowsFailed   int
+	CreatedAt    time.Time
+	FinishedAt   time.Time
 }
 
 // RowsOK counts the customers who got a coupon.
@@ -118,12 +124,27 @@ func CreateBatch(ctx context.Context, tx *store.Tx, n NewBatch) (*Batch, error) 
 	if quota.MaxFaceValue > 0 && n.FaceValue > quota.MaxFaceValue {
 		return nil, apperr.Field("face_value", "coupon.face_value_above_limit", "the face value is above the quota's limit per coupon")
 	}
+	services, err := cleanList("cloud_service_types", n.ServiceTypes)
+	if err != nil {
+		return nil, err
+	}
+	products, err := cleanList("product_ids", n.ProductIDs)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := scopeWithin("cloud_service_types", services, quota.ServiceTypes); err != nil {
+		return nil, err
+	}
+	if _, err := scopeWithin("product_ids", products, quota.ProductIDs); err != nil {
+		return nil, err
+	}
 	b := &Batch{ID: ids.New(), PartnerID: n.PartnerID, QuotaID: quota.ID, FaceValue: n.FaceValue, EffectiveAt: n.EffectiveAt,
-		ExpiresAt: n.ExpiresAt, Memo: strings.TrimSpace(n.Memo), Operator: n.Operator, Status: BatchQueued,
+		ExpiresAt: n.ExpiresAt, ServiceTypes: services, ProductIDs: products, Memo: strings.TrimSpace(n.Memo), Operator: n.Operator, Status: BatchQueued,
 		RowsTotal: len(n.CustomerIDs), CreatedAt: tx.Now}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO coupon_batches (id, partner_id, quota_id, face_value, effective_at, expires_at, memo,
-		operator, status, rows_total, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, b.ID, b.PartnerID, b.QuotaID, b.FaceValue,
-		zeroMicros(b.EffectiveAt), zeroMicros(b.ExpiresAt), b.Memo, b.Operator, b.Status, b.RowsTotal, store.Micros(b.CreatedAt)); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO coupon_batches (id, partner_id, quota_id, face_value, effective_at, expires_at,
+		service_types, product_ids, memo, operator, status, rows_total, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		b.ID, b.PartnerID, b.QuotaID, b.FaceValue, zeroMicros(b.EffectiveAt), zeroMicros(b.ExpiresAt),
+		strings.Join(b.ServiceTypes, ","), strings.Join(b.ProductIDs, ","), b.Memo, b.Operator, b.Status, b.RowsTotal, store.Micros(b.CreatedAt)); err != nil {
 		return nil, err
 	}
 	// Many rows to a statement: ten thousand single inserts would hold the
@@ -158,16 +179,18 @@ func fromMicros(us int64) time.Time {
 	return store.Time(us)
 }
 
-const batchColumns = `id, partner_id, quota_id, face_value, effective_at, expires_at, memo, operator, status, rows_total, rows_done,
+const batchColumns = `id, partner_id, quota_id, face_value, effective_at, expires_at, service_types, product_ids, memo, operator, status, rows_total, rows_done,
 	rows_failed, created_at, COALESCE(finished_at, 0)`
 
 func scanBatch(row interface{ Scan(...any) error }) (*Batch, error) {
 	var b Batch
 	var eff, exp, created, finished int64
-	if err := row.Scan(&b.ID, &b.PartnerID, &b.QuotaID, &b.FaceValue, &eff, &exp, &b.Memo, &b.Operator, &b.Status, &b.RowsTotal,
+	var services, products string
+	if err := row.Scan(&b.ID, &b.PartnerID, &b.QuotaID, &b.FaceValue, &eff, &exp, &services, &products, &b.Memo, &b.Operator, &b.Status, &b.RowsTotal,
 		&b.RowsDone, &b.RowsFailed, &created, &finished); err != nil {
 		return nil, store.ScanErr(err)
 	}
+	b.ServiceTypes, b.ProductIDs = splitList(services), splitList(products)
 	b.EffectiveAt, b.ExpiresAt, b.CreatedAt, b.FinishedAt = fromMicros(eff), fromMicros(exp), store.Time(created), fromMicros(finished)
 	return &b, nil
 }
@@ -288,7 +311,8 @@ func issueChunk(ctx context.Context, tx *store.Tx, b *Batch, page []BatchRow) er
 		customers[i] = r.CustomerID
 	}
 	results, err := Issue(ctx, tx, IssueRequest{PartnerID: b.PartnerID, QuotaID: b.QuotaID, CustomerIDs: customers, FaceValue: b.FaceValue,
-		EffectiveAt: b.EffectiveAt, ExpiresAt: b.ExpiresAt, Memo: b.Memo, Operator: b.Operator})
+		EffectiveAt: b.EffectiveAt, ExpiresAt: b.ExpiresAt, ServiceTypes: b.ServiceTypes, ProductIDs: b.ProductIDs, Memo: b.Memo,
+		Operator: b.Operator})
 	if err != nil {
 		return err
 	}

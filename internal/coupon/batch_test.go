@@ -7,6 +7,7 @@ import (
 
 	"partnercenter/internal/coupon"
 	"partnercenter/internal/customer"
+	"partnercenter/internal/platform/apperr"
 	"partnercenter/internal/store"
 	"partnercenter/internal/store/storetest"
 )
@@ -83,6 +84,15 @@ func TestBatchIssuesInChunksAndOnlyOnce(t *testing.T) {
 		}
 		if _, err := coupon.GetBatch(ctx, db.Reader(), f.other.ID, b.ID); err == nil {
 			t.Error("another partner sees the batch")
+		}
+		// The scope is checked against the quota's when the batch is asked for.
+		err = db.InTx(ctx, func(tx *store.Tx) error {
+			_, err := coupon.CreateBatch(ctx, tx, coupon.NewBatch{PartnerID: f.dist.ID, QuotaID: f.quota.ID, CustomerIDs: want,
+				FaceValue: 1_00, ServiceTypes: []string{"hws.service.type.rds"}, Operator: "dist"})
+			return err
+		})
+		if e, ok := apperr.As(err); !ok || e.Field != "cloud_service_types" {
+			t.Errorf("a scope outside the quota's: %v", err)
 		}
 		mustCheck(t, db)
 	})

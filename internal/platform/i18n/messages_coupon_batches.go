@@ -1,7 +1,8 @@
 package i18n
 
 // Messages of batch 发放: the domain's refusals, the issue form's option to
-// issue to every matching customer, and the batch's progress page.
+// issue to every matching customer and its scope fields, and the batch's
+// progress page.
 var _ = register(
 	entry{"coupon.batch_not_found", "批量发放不存在", "Batch not found"},
 	entry{"coupon.batch_customers_count", "请选择 1 至 %d 个客户", "Choose 1 to %d customers"},
@@ -26,5 +27,6 @@ var _ = register(
 	entry{"coupons.batch.customer", "客户", "Customer"},
 	entry{"coupons.batch.result", "结果", "Result"},
 	entry{"coupons.batch.coupon_id", "券 ID", "Coupon ID"},
+	entry{"coupons.batch.scope_hint", "多个以逗号分隔，须在额度的范围之内；留空则与额度相同", "Comma-separated, within the quota's; empty for the quota's"},
 	entry{"audit.action.coupon.batch_issue", "批量发放优惠券", "Batch issue coupons"},
 )

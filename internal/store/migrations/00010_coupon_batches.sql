@@ -10,6 +10,8 @@ CREATE TABLE coupon_batches (
     face_value   BIGINT NOT NULL,
     effective_at BIGINT NOT NULL DEFAULT 0,
     expires_at   BIGINT NOT NULL DEFAULT 0,
+    service_types TEXT NOT NULL DEFAULT '',
+    product_ids  TEXT NOT NULL DEFAULT '',
     memo         TEXT NOT NULL DEFAULT '',
     operator     TEXT NOT NULL,
     status       TEXT NOT NULL,
