@@ -303,6 +303,18 @@ func TestBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`details.account form[action="/console/signout"] button`), chromedp.NodeVisible),
 		chromedp.WaitVisible(chromedp.CSS("#f-username")))
 
+	// A reseller's main account: the pages only resellers have (经销商邀请).
+	b.signIn("reseller", demo.Password)
+	for _, p := range b.walkMenu(principal(t, e, "reseller")) {
+		visited[p] = true
+	}
+	if slices.Contains(b.navPaths(), "/console/resellers") {
+		t.Error("a reseller's menu offers 二级经销商管理")
+	}
+	b.do("sign out", chromedp.Click(chromedp.CSS("details.account > summary")),
+		chromedp.Click(chromedp.CSS(`details.account form[action="/console/signout"] button`), chromedp.NodeVisible),
+		chromedp.WaitVisible(chromedp.CSS("#f-username")))
+
 	// The provider's administrator: the back office.
 	b.signIn("admin", demo.Password)
 	for _, p := range b.walkMenu(principal(t, e, "admin")) {
