@@ -124,6 +124,11 @@ func CreateBatch(ctx context.Context, tx *store.Tx, n NewBatch) (*Batch, error) 
 	if quota.MaxFaceValue > 0 && n.FaceValue > quota.MaxFaceValue {
 		return nil, apperr.Field("face_value", "coupon.face_value_above_limit", "the face value is above the quota's limit per coupon")
 	}
+	// Checked now, so the form shows it next to the field rather than every
+	// row failing with it later.
+	if _, _, err := quota.validity(n.EffectiveAt, n.ExpiresAt, tx.Now); err != nil {
+		return nil, err
+	}
 	services, err := cleanList("cloud_service_types", n.ServiceTypes)
 	if err != nil {
 		return nil, err

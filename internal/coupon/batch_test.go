@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"partnercenter/internal/coupon"
 	"partnercenter/internal/customer"
@@ -93,6 +94,15 @@ func TestBatchIssuesInChunksAndOnlyOnce(t *testing.T) {
 		})
 		if e, ok := apperr.As(err); !ok || e.Field != "cloud_service_types" {
 			t.Errorf("a scope outside the quota's: %v", err)
+		}
+		// So is the validity.
+		err = db.InTx(ctx, func(tx *store.Tx) error {
+			_, err := coupon.CreateBatch(ctx, tx, coupon.NewBatch{PartnerID: f.dist.ID, QuotaID: f.quota.ID, CustomerIDs: want,
+				FaceValue: 1_00, ExpiresAt: time.Now().AddDate(2, 0, 0), Operator: "dist"})
+			return err
+		})
+		if e, ok := apperr.As(err); !ok || e.Field != "expire_time" {
+			t.Errorf("a validity beyond the quota's: %v", err)
 		}
 		mustCheck(t, db)
 	})

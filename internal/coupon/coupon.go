@@ -163,15 +163,9 @@ func Issue(ctx context.Context, tx *store.Tx, r IssueRequest) ([]IssueResult, er
 	if quota.MaxFaceValue > 0 && r.FaceValue > quota.MaxFaceValue {
 		return nil, apperr.Field("face_value", "coupon.face_value_above_limit", "the face value is above the quota's limit per coupon").WithAPICode("CBC.0100")
 	}
-	eff, exp := r.EffectiveAt, r.ExpiresAt
-	if eff.IsZero() {
-		eff = quota.EffectiveAt
-	}
-	if exp.IsZero() {
-		exp = quota.ExpiresAt
-	}
-	if eff.Before(quota.EffectiveAt) || exp.After(quota.ExpiresAt) || !exp.After(eff) || !exp.After(tx.Now) {
-		return nil, apperr.Field("expire_time", "coupon.validity_outside_quota", "the validity must lie within the quota's and end in the future").WithAPICode("CBC.0100")
+	eff, exp, err := quota.validity(r.EffectiveAt, r.ExpiresAt, tx.Now)
+	if err != nil {
+		return nil, err
 	}
 	services, err := scopeWithin("cloud_service_types", r.ServiceTypes, quota.ServiceTypes)
 	if err != nil {
@@ -314,4 +308,19 @@ func nullable(s string) any {
 		return nil
 	}
 	return s
+}
+
+// validity settles a coupon's validity: zero times take the quota's, and the
+// result must lie within the quota's and end after now.
+func (q *Quota) validity(eff, exp, now time.Time) (time.Time, time.Time, error) {
+	if eff.IsZero() {
+		eff = q.EffectiveAt
+	}
+	if exp.IsZero() {
+		exp = q.ExpiresAt
+	}
+	if eff.Before(q.EffectiveAt) || exp.After(q.ExpiresAt) || !exp.After(eff) || !exp.After(now) {
+		return eff, exp, apperr.Field("expire_time", "coupon.validity_outside_quota", "the validity must lie within the quota's and end in the future").WithAPICode("CBC.0100")
+	}
+	return eff, exp, nil
 }
