@@ -72,9 +72,9 @@ func New(db *store.DB, log *slog.Logger, m *metrics.Metrics, opts Options) (*Run
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &sessionCleanupWorker{db: db, log: log, metrics: m})
-	river.AddWorker(workers, &exportWorker{db: db, metrics: m})
-	river.AddWorker(workers, &fundBatchWorker{db: db, metrics: m})
-	river.AddWorker(workers, &couponBatchWorker{db: db, metrics: m})
+	river.AddWorker(workers, &byIDWorker[ExportArgs]{db: db, metrics: m, run: exports.Run, timeout: 30 * time.Minute})
+	river.AddWorker(workers, &byIDWorker[FundBatchArgs]{db: db, metrics: m, run: funds.RunBatch, timeout: 30 * time.Minute})
+	river.AddWorker(workers, &byIDWorker[CouponBatchArgs]{db: db, metrics: m, run: coupon.RunBatch, timeout: 30 * time.Minute})
 	river.AddWorker(workers, &housekeepingWorker{db: db, log: log, metrics: m})
 	client, err := river.NewClient(driver(db), &river.Config{
 		Logger:            log.With("component", "jobs"),
@@ -156,65 +156,49 @@ type ExportArgs struct {
 	ID string `json:"id"`
 }
 
-func (ExportArgs) Kind() string { return "export" }
-
-type exportWorker struct {
-	river.WorkerDefaults[ExportArgs]
-	db      *store.DB
-	metrics *metrics.Metrics
-}
-
-func (w *exportWorker) Work(ctx context.Context, job *river.Job[ExportArgs]) (err error) {
-	defer count(w.metrics, job.Kind, &err)
-	return exports.Run(ctx, w.db, job.Args.ID)
-}
-
-// Timeout: a million-row spreadsheet takes a while.
-func (w *exportWorker) Timeout(*river.Job[ExportArgs]) time.Duration { return 30 * time.Minute }
+func (ExportArgs) Kind() string    { return "export" }
+func (a ExportArgs) runID() string { return a.ID }
 
 // FundBatchArgs applies one confirmed batch 拨款/回收 (funds.RunBatch).
 type FundBatchArgs struct {
 	ID string `json:"id"`
 }
 
-func (FundBatchArgs) Kind() string { return "fund_batch" }
-
-type fundBatchWorker struct {
-	river.WorkerDefaults[FundBatchArgs]
-	db      *store.DB
-	metrics *metrics.Metrics
-}
-
-func (w *fundBatchWorker) Work(ctx context.Context, job *river.Job[FundBatchArgs]) (err error) {
-	defer count(w.metrics, job.Kind, &err)
-	return funds.RunBatch(ctx, w.db, job.Args.ID)
-}
-
-// Timeout: ten thousand lines, each in a transaction of its own.
-func (w *fundBatchWorker) Timeout(*river.Job[FundBatchArgs]) time.Duration { return 30 * time.Minute }
+func (FundBatchArgs) Kind() string    { return "fund_batch" }
+func (a FundBatchArgs) runID() string { return a.ID }
 
 // CouponBatchArgs issues one batch 发放 of coupons (coupon.RunBatch).
 type CouponBatchArgs struct {
 	ID string `json:"id"`
 }
 
-func (CouponBatchArgs) Kind() string { return "coupon_batch" }
+func (CouponBatchArgs) Kind() string    { return "coupon_batch" }
+func (a CouponBatchArgs) runID() string { return a.ID }
 
-type couponBatchWorker struct {
-	river.WorkerDefaults[CouponBatchArgs]
+// byIDArgs are the jobs that carry out one piece of work recorded in the
+// database (an export, a batch) by its id.
+type byIDArgs interface {
+	river.JobArgs
+	runID() string
+}
+
+// byIDWorker runs such a job with the capability's own Run function.
+type byIDWorker[T byIDArgs] struct {
+	river.WorkerDefaults[T]
 	db      *store.DB
 	metrics *metrics.Metrics
+	run     func(ctx context.Context, db *store.DB, id string) error
+	// timeout is generous: a million-row spreadsheet, or ten thousand
+	// batch lines each in a transaction of its own, takes a while.
+	timeout time.Duration
 }
 
-func (w *couponBatchWorker) Work(ctx context.Context, job *river.Job[CouponBatchArgs]) (err error) {
+func (w *byIDWorker[T]) Work(ctx context.Context, job *river.Job[T]) (err error) {
 	defer count(w.metrics, job.Kind, &err)
-	return coupon.RunBatch(ctx, w.db, job.Args.ID)
+	return w.run(ctx, w.db, job.Args.runID())
 }
 
-// Timeout: ten thousand customers, a hundred to a transaction.
-func (w *couponBatchWorker) Timeout(*river.Job[CouponBatchArgs]) time.Duration {
-	return 30 * time.Minute
-}
+func (w *byIDWorker[T]) Timeout(*river.Job[T]) time.Duration { return w.timeout }
 
 // HousekeepingArgs is the minutely sweep: holds past their timeout are
 // released, coupons activate and expire on time (quotas too), expired
