@@ -68,32 +68,32 @@ func Reclaim(ctx context.Context, tx *store.Tx, partnerID, customerID string, am
 // AllocateToReseller moves money from a total distributor's accounts to one
 // of its indirect resellers' recharge account.
 func AllocateToReseller(ctx context.Context, tx *store.Tx, distributorID, resellerID string, amount int64, operator, client string) (*Result, error) {
-	if err := isReseller(ctx, tx, distributorID, resellerID); err != nil {
-		return nil, err
-	}
-	return adjust(ctx, tx, adjustment{partnerID: distributorID, indirect: resellerID, op: OpAllocate, amount: amount, operator: operator, client: client},
-		func(*ledger.Account) ([]ledger.Request, error) {
-			dst, err := rechargeAccount(ctx, tx, resellerID)
-			if err != nil {
-				return nil, err
-			}
-			return fromPartner(ctx, tx, distributorID, dst.ID, amount, TradeAllocate)
-		})
+	return resellerAdjust(ctx, tx, distributorID, resellerID, OpAllocate, amount, operator, client)
 }
 
 // ReclaimFromReseller takes money back from an indirect reseller's recharge
 // account, never more than its available balance.
 func ReclaimFromReseller(ctx context.Context, tx *store.Tx, distributorID, resellerID string, amount int64, operator, client string) (*Result, error) {
+	return resellerAdjust(ctx, tx, distributorID, resellerID, OpReclaim, amount, operator, client)
+}
+
+// resellerAdjust moves money between a distributor and one of its
+// resellers' recharge account: out of the distributor for OpAllocate, back
+// to it for OpReclaim.
+func resellerAdjust(ctx context.Context, tx *store.Tx, distributorID, resellerID, op string, amount int64, operator, client string) (*Result, error) {
 	if err := isReseller(ctx, tx, distributorID, resellerID); err != nil {
 		return nil, err
 	}
-	return adjust(ctx, tx, adjustment{partnerID: distributorID, indirect: resellerID, op: OpReclaim, amount: amount, operator: operator, client: client},
+	return adjust(ctx, tx, adjustment{partnerID: distributorID, indirect: resellerID, op: op, amount: amount, operator: operator, client: client},
 		func(*ledger.Account) ([]ledger.Request, error) {
-			src, err := rechargeAccount(ctx, tx, resellerID)
+			reseller, err := rechargeAccount(ctx, tx, resellerID)
 			if err != nil {
 				return nil, err
 			}
-			return toPartner(ctx, tx, distributorID, src.ID, amount, TradeReclaim)
+			if op == OpAllocate {
+				return fromPartner(ctx, tx, distributorID, reseller.ID, amount, TradeAllocate)
+			}
+			return toPartner(ctx, tx, distributorID, reseller.ID, amount, TradeReclaim)
 		})
 }
 
