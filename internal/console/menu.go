@@ -5,6 +5,7 @@ import (
 	"path"
 
 	"partnercenter/internal/auth"
+	"partnercenter/internal/partner"
 	"partnercenter/internal/platform/i18n"
 )
 
@@ -82,10 +83,26 @@ func (h *handler) nav(p *auth.Principal, lang i18n.Lang, active string) []navIte
 	if p.IsStaff() {
 		table = staffMenu
 	}
-	return h.navLevel(table, ".", p, lang, active)
+	// The partner's type decides a few entries; it is read at most once per
+	// page, and only when such an entry comes up.
+	var typ partner.Type
+	looked := false
+	typeIs := func(t partner.Type) bool {
+		if !looked {
+			looked = true
+			if p.PartnerID != "" {
+				if me, err := partner.Get(context.Background(), h.app.DB.Reader(), p.PartnerID); err == nil {
+					typ = me.Type
+				}
+			}
+		}
+		return typ == t
+	}
+	return h.navLevel(table, ".", p, lang, active, typeIs)
 }
 
-func (h *handler) navLevel(table []menuEntry, parent string, p *auth.Principal, lang i18n.Lang, active string) []navItem {
+func (h *handler) navLevel(table []menuEntry, parent string, p *auth.Principal, lang i18n.Lang, active string,
+	typeIs func(partner.Type) bool) []navItem {
 	var out []navItem
 	for _, e := range table {
 		if path.Dir(e.ID) != parent {
@@ -93,7 +110,7 @@ func (h *handler) navLevel(table []menuEntry, parent string, p *auth.Principal, 
 		}
 		item := navItem{Label: i18n.T(lang, e.Label), Path: e.Path}
 		if e.Path == "" {
-			item.Children = h.navLevel(table, e.ID, p, lang, active)
+			item.Children = h.navLevel(table, e.ID, p, lang, active, typeIs)
 			if len(item.Children) == 0 {
 				continue
 			}
@@ -106,7 +123,7 @@ func (h *handler) navLevel(table []menuEntry, parent string, p *auth.Principal, 
 				continue
 			}
 			// Some pages serve one type of partner only (resellers.go).
-			if t, only := pagesForType[e.Path]; only && !h.isPartnerType(context.Background(), p, t) {
+			if t, only := pagesForType[e.Path]; only && !typeIs(t) {
 				continue
 			}
 			item.Active = e.Path == active

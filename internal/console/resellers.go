@@ -30,16 +30,11 @@ var pagesForType = map[string]partner.Type{resellersPath: partner.TotalDistribut
 // isDistributor reports whether the principal's partner is a total
 // distributor.
 func (h *handler) isDistributor(ctx context.Context, p *auth.Principal) bool {
-	return h.isPartnerType(ctx, p, partner.TotalDistributor)
-}
-
-// isPartnerType reports whether the principal's partner is of a type.
-func (h *handler) isPartnerType(ctx context.Context, p *auth.Principal, t partner.Type) bool {
 	if p.PartnerID == "" {
 		return false
 	}
 	me, err := partner.Get(ctx, h.app.DB.Reader(), p.PartnerID)
-	return err == nil && me.Type == t
+	return err == nil && me.Type == partner.TotalDistributor
 }
 
 var errNotDistributor = apperr.New(apperr.Forbidden, "customer.not_distributor", "only a total distributor has resellers")
