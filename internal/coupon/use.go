@@ -242,3 +242,6 @@ func ReclaimForUnbinding(ctx context.Context, tx *store.Tx, partnerID, customerI
 	}
 	return nil
 }
+
+// UsableAt reports why the coupon cannot pay anything at a moment, or nil.
+func (c *Coupon) UsableAt(now time.Time) error { return c.usableAt(now) }

@@ -121,3 +121,11 @@ func (s Scope) where(q store.Queryer, now time.Time) (string, []any) {
 // managedBy holds for a customer c whose manager at a moment is the user.
 const managedBy = `EXISTS (SELECT 1 FROM customer_manager_periods m WHERE m.customer_id = c.id AND m.manager_user_id = ?
 	AND m.starts_at <= ? AND (m.ends_at IS NULL OR m.ends_at > ?))`
+
+// Condition renders the scope as an SQL condition on a customers table
+// aliased c, for other capabilities' lists that join their rows to the
+// customer (orders, resources, bills), so they show exactly what the
+// customer list shows.
+func (s Scope) Condition(q store.Queryer) (string, []any) {
+	return s.where(q, s.now(q))
+}
