@@ -301,6 +301,9 @@ func Change(ctx context.Context, tx *store.Tx, r ChangeRequest) (*Order, error) 
 	if err := insertOrder(ctx, tx, o); err != nil {
 		return nil, err
 	}
+	if err := recordOrderFees(ctx, tx, o, nil); err != nil {
+		return nil, err
+	}
 	return o, applyChange(ctx, tx, res.ID, to)
 }
 
@@ -379,6 +382,9 @@ func Unsubscribe(ctx context.Context, tx *store.Tx, r UnsubscribeRequest) ([]*Or
 			o.TransID, o.BalanceAmount = t.ID, -refund
 		}
 		if err := insertOrder(ctx, tx, o); err != nil {
+			return nil, nil, err
+		}
+		if err := recordOrderFees(ctx, tx, o, nil); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -264,6 +264,15 @@ func TestPayWithCouponsAndBalanceThenUnsubscribe(t *testing.T) {
 		if b := f.balance(t); b != 1_000_00-450_00+refund {
 			t.Fatalf("balance after refund %d", b)
 		}
+		// The fee records of the order and the refund agree with the balance.
+		var fromBalance, fromCoupons int64
+		if err := db.Reader().QueryRowContext(ctx, `SELECT SUM(balance_amount), SUM(coupon_amount) FROM fee_records WHERE customer_id = ?`,
+			f.c.ID).Scan(&fromBalance, &fromCoupons); err != nil {
+			t.Fatal(err)
+		}
+		if fromBalance != 1_000_00-f.balance(t) || fromCoupons != 350_00 {
+			t.Fatalf("fee records: balance %d coupons %d", fromBalance, fromCoupons)
+		}
 		res, err := order.GetResource(ctx, db.Reader(), f.scope(), got.Lines[0].ResourceID)
 		if err != nil || res.Status != order.ResourceClosed {
 			t.Fatalf("resource %+v %v", res, err)

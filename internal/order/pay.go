@@ -120,6 +120,13 @@ func settle(ctx context.Context, tx *store.Tx, o *Order, couponIDs []string) err
 	if err := deliver(ctx, tx, o); err != nil {
 		return err
 	}
+	couponByLine := make([]int64, len(o.Lines))
+	for i, l := range o.Lines {
+		couponByLine[i] = l.Amount - left[i]
+	}
+	if err := recordOrderFees(ctx, tx, o, couponByLine); err != nil {
+		return err
+	}
 	o.Status, o.PaidAt, o.CouponAmount, o.BalanceAmount = StatusCompleted, tx.Now, couponTotal, rest
 	_, err := tx.ExecContext(ctx, `UPDATE customer_orders SET status = ?, paid_at = ?, coupon_amount = ?, balance_amount = ?, trans_id = ?
 		WHERE id = ?`, o.Status, store.Micros(o.PaidAt), o.CouponAmount, o.BalanceAmount, o.TransID, o.ID)
