@@ -60,8 +60,23 @@ func setFrozen(ctx context.Context, tx *store.Tx, c *Customer, mode int, reason 
 	after = &Customer{}
 	*after = *c
 	after.Frozen, after.FrozenReason = mode, stored
+	for _, hook := range freezeHooks {
+		if err := hook(ctx, tx, c.ID, c.Frozen, mode); err != nil {
+			return nil, nil, err
+		}
+	}
 	return c, after, nil
 }
+
+// FreezeHook lets another capability follow a customer's freeze state in the
+// same transaction (the cloud stops and restarts the customer's resources
+// when the mode includes them).
+type FreezeHook func(ctx context.Context, tx *store.Tx, customerID string, from, to int) error
+
+var freezeHooks []FreezeHook
+
+// RegisterFreezeHook adds a hook; call it from an init function.
+func RegisterFreezeHook(h FreezeHook) { freezeHooks = append(freezeHooks, h) }
 
 // CanTrade reports why a customer may not be given new orders, renewals or
 // changes, or nil when it may.

@@ -371,3 +371,51 @@ func TestRenewalExpiryAndRelease(t *testing.T) {
 		f.check(t)
 	})
 }
+
+func TestFreezingAccountAndResourcesStopsResources(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := setup(t, db)
+		f.authorise(t)
+		var ppu *order.Resource
+		if err := db.InTx(ctx, func(tx *store.Tx) (err error) {
+			ppu, err = order.LaunchPayPerUse(ctx, tx, f.p.ID, f.c.ID, f.disk.ID, "cn-north-4", "", 100)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		status := func() string {
+			r, err := order.GetResource(ctx, db.Reader(), f.scope(), ppu.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r.Status
+		}
+		freeze := func(mode int) {
+			if err := db.InTx(ctx, func(tx *store.Tx) error {
+				var err error
+				if mode == customer.NotFrozen {
+					_, _, err = customer.Unfreeze(ctx, tx, f.p.ID, f.c.ID, "paid")
+				} else {
+					_, _, err = customer.Freeze(ctx, tx, f.p.ID, f.c.ID, mode, "unpaid")
+				}
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		freeze(customer.FrozenAccount)
+		if s := status(); s != order.ResourceActive {
+			t.Fatalf("account-only freeze stopped the resource: %s", s)
+		}
+		freeze(customer.NotFrozen)
+		freeze(customer.FrozenAccountAndResource)
+		if s := status(); s != order.ResourceFrozen {
+			t.Fatalf("after freezing resources: %s", s)
+		}
+		freeze(customer.NotFrozen)
+		if s := status(); s != order.ResourceActive {
+			t.Fatalf("after unfreezing: %s", s)
+		}
+	})
+}

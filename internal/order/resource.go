@@ -328,3 +328,21 @@ func SetCustomerResourcesFrozen(ctx context.Context, tx *store.Tx, customerID st
 	n, err := res.RowsAffected()
 	return int(n), err
 }
+
+func init() {
+	// Freezing a customer in mode ACCOUNT_AND_RESOURCE stops all its
+	// resources; lifting that freeze starts them again. (Arrears freeze
+	// pay-per-use resources separately, in metering.)
+	customer.RegisterFreezeHook(func(ctx context.Context, tx *store.Tx, customerID string, from, to int) error {
+		stop := to == customer.FrozenAccountAndResource
+		if !stop && from != customer.FrozenAccountAndResource {
+			return nil
+		}
+		for _, mode := range []int{ChargingPeriodic, ChargingPayPerUse} {
+			if _, err := SetCustomerResourcesFrozen(ctx, tx, customerID, mode, stop); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
