@@ -120,12 +120,21 @@ func (p *Product) LinePrice(periodType, periodNum, quantity int) (int64, error) 
 	return price * int64(periodNum) * int64(quantity), nil
 }
 
-// PeriodEnd is when a subscription of periodNum periods starting at from ends.
+// PeriodEnd is when a subscription of periodNum periods starting at from
+// ends: the same day of the month, or the month's last day when it is
+// shorter (a month from 31 January ends on 28 or 29 February, not in March).
 func PeriodEnd(from time.Time, periodType, periodNum int) time.Time {
+	months := periodNum
 	if periodType == PeriodYear {
-		return from.AddDate(periodNum, 0, 0)
+		months = 12 * periodNum
 	}
-	return from.AddDate(0, periodNum, 0)
+	end := from.AddDate(0, months, 0)
+	if end.Day() != from.Day() {
+		// AddDate overflowed into the next month: step back to the last
+		// day of the intended one.
+		end = end.AddDate(0, 0, -end.Day())
+	}
+	return end
 }
 
 // Errors.
