@@ -98,4 +98,3 @@ func idsWhere(ctx context.Context, tx *store.Tx, query string, args ...any) ([]s
 	}
 	return out, rows.Err()
 }
-

@@ -9,13 +9,13 @@ package order
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"strings"
 	"time"
 
 	"partnercenter/internal/customer"
 	"partnercenter/internal/platform/apperr"
+	"partnercenter/internal/platform/ids"
 	"partnercenter/internal/store"
 )
 
@@ -267,15 +267,7 @@ func List(ctx context.Context, q store.Queryer, f Filter) ([]*Order, int, error)
 // newOrderID makes an order id in the provider's shape: CS, the creation
 // time to the minute (UTC+8) and eight random letters, e.g. CS2612042230KQXABMNP.
 func newOrderID(now time.Time) string {
-	const letters = "ABCDEFGHJKLMNPQRSTUVWXYZ"
-	b := make([]byte, 8)
-	if _, err := rand.Read(b); err != nil {
-		panic(err)
-	}
-	for i := range b {
-		b[i] = letters[int(b[i])%len(letters)]
-	}
-	return "CS" + now.In(chinaTime).Format("0601021504") + string(b)
+	return "CS" + now.In(chinaTime).Format("0601021504") + ids.Letters(8)
 }
 
 var chinaTime = time.FixedZone("UTC+8", 8*3600)

@@ -30,3 +30,17 @@ func Token(n int) string {
 	}
 	return base64.RawURLEncoding.EncodeToString(b)
 }
+
+// Letters returns n random upper-case letters without I and O (which read
+// as digits), for codes people read out: order ids, opportunity codes.
+func Letters(n int) string {
+	const letters = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	for i := range b {
+		b[i] = letters[int(b[i])%len(letters)]
+	}
+	return string(b)
+}
