@@ -29,12 +29,15 @@ const (
 	PartnerSales    Role = "sales"
 	PartnerManager  Role = "manager" // 客户经理: sees only the customers assigned to it
 	PartnerOperator Role = "operator"
+	// PartnerOpportunity grants 机会点管理, which otherwise only the main
+	// account sees.
+	PartnerOpportunity Role = "opportunity"
 )
 
 // StaffRoles and PartnerRoles list the roles in display order.
 var (
 	StaffRoles   = []Role{StaffAdmin, StaffFinance, StaffPSM, StaffPDM, StaffBD, StaffPSA, StaffEvaluator, StaffSupport}
-	PartnerRoles = []Role{PartnerAdmin, PartnerFinance, PartnerSales, PartnerManager, PartnerOperator}
+	PartnerRoles = []Role{PartnerAdmin, PartnerFinance, PartnerSales, PartnerManager, PartnerOperator, PartnerOpportunity}
 )
 
 // Permission names one thing a user may do. Capability issues add theirs
@@ -63,14 +66,20 @@ const (
 	PermStaffAudit    Permission = "staff.audit"    // every tenant's audit log
 	PermStaffHome     Permission = "staff.home"     // the back-office summary
 	PermStaffFinance  Permission = "staff.finance"  // recharges, credit lines, withdrawals
+
+	// Co-selling: a partner's opportunities; the provider's reviews (PSM,
+	// PDM) and its HOs, offices and working-day calendar.
+	PermOpportunity            Permission = "opportunity.manage"
+	PermStaffOpportunityReview Permission = "staff.opportunity_review"
+	PermStaffOpportunities     Permission = "staff.opportunities"
 )
 
 var staffPermissions = map[Role][]Permission{
-	StaffAdmin:     {PermStaffPartners, PermStaffAudit, PermStaffHome, PermStaffFinance},
+	StaffAdmin:     {PermStaffPartners, PermStaffAudit, PermStaffHome, PermStaffFinance, PermStaffOpportunities},
 	StaffFinance:   {PermStaffHome, PermStaffFinance},
-	StaffPSM:       {PermStaffHome},
-	StaffPDM:       {PermStaffHome},
-	StaffBD:        {PermStaffHome},
+	StaffPSM:       {PermStaffHome, PermStaffOpportunityReview, PermStaffOpportunities},
+	StaffPDM:       {PermStaffHome, PermStaffOpportunityReview},
+	StaffBD:        {PermStaffHome, PermStaffOpportunities},
 	StaffPSA:       {PermStaffHome},
 	StaffEvaluator: {PermStaffHome},
 	StaffSupport:   {PermStaffHome, PermStaffAudit},
@@ -83,6 +92,8 @@ var partnerPermissions = map[Role][]Permission{
 	PartnerSales:    {PermProfileView, PermResellerView, PermCustomerView, PermCustomerManage},
 	PartnerManager:  {PermProfileView, PermCustomerAssigned},
 	PartnerOperator: {PermProfileView, PermCustomerView},
+	// Not in the administrator's set: the main account grants it by role.
+	PartnerOpportunity: {PermProfileView, PermOpportunity},
 }
 
 // allPartnerPermissions is what a partner's main account holds.
