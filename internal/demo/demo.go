@@ -79,7 +79,10 @@ func Load(ctx context.Context, db *store.DB) error {
 	if err := loadFunds(ctx, db, now); err != nil {
 		return err
 	}
-	return loadCoupons(ctx, db, now)
+	if err := loadCoupons(ctx, db, now); err != nil {
+		return err
+	}
+	return loadCloud(ctx, db, now)
 }
 
 // loadOrganisations writes staff, partners, their users and customers in one
