@@ -1,7 +1,50 @@
 package i18n
 
-// Co-selling opportunities: the role that grants them, and the refusals of
-// the opportunity package.
+// Co-selling opportunities: the role that grants them, the inbox, and the
+// refusals of the opportunity package.
 var _ = register(
 	entry{"role.partner.opportunity", "机会点管理", "Opportunities"},
+
+	entry{"opportunity.assigned", "商机 %s 已分配给您审核", "Opportunity %s is assigned to you for review"},
+	entry{"opportunity.decided", "商机 %s 已有审核结果", "Opportunity %s has a review decision"},
+
+	entry{"opportunity.not_found", "商机不存在", "The opportunity does not exist"},
+	entry{"opportunity.too_long", "最多 %d 个字符", "At most %d characters"},
+	entry{"opportunity.industry_invalid", "请从列表中选择行业", "Choose an industry from the list"},
+	entry{"opportunity.amount_range", "预计金额须在 0 到 1000 亿元之间", "The amount must be from 0 to 100 billion yuan"},
+	entry{"opportunity.products_count", "最多选择 20 个产品", "Choose at most 20 products"},
+	entry{"opportunity.customer_or_prospect", "请选择客户或填写潜在客户名称，不能同时填写", "Name either a customer or a prospect, not both"},
+	entry{"opportunity.customer_required", "请选择客户或填写潜在客户名称", "Choose the customer or name the prospect"},
+	entry{"opportunity.project_required", "请填写项目名称", "Name the project"},
+	entry{"opportunity.industry_required", "请选择行业", "Choose the industry"},
+	entry{"opportunity.office_required", "请选择代表处", "Choose the office"},
+	entry{"opportunity.products_required", "请至少选择一个产品", "Choose at least one product"},
+	entry{"opportunity.amount_required", "请填写预计金额", "Estimate the amount"},
+	entry{"opportunity.close_future", "预计成交日期须晚于今天", "The expected close date must be after today"},
+	entry{"opportunity.solution_required", "请填写伙伴解决方案", "Describe your solution"},
+	entry{"opportunity.consent_required", "须取得客户同意后才能报备", "The customer must consent to the registration"},
+	entry{"opportunity.office_unknown", "代表处不存在", "The office does not exist"},
+	entry{"opportunity.office_no_psm", "该代表处暂无可审核的 PSM，请选择其他代表处或联系华为云", "The office has no PSM to review this; choose another office or contact the provider"},
+	entry{"opportunity.office_name_required", "请填写代表处的中英文名称", "Enter the office's name in both languages"},
+	entry{"opportunity.not_psm", "请选择具有 PSM 角色的员工", "Choose a member of staff with the PSM role"},
+	entry{"opportunity.calendar_name", "名称最多 50 个字符", "The name can have at most 50 characters"},
+	entry{"opportunity.not_editable", "商机当前状态不可编辑", "The opportunity cannot be edited in its current status"},
+	entry{"opportunity.field_locked", "待补充资料期间不能修改此字段", "This field cannot be changed while action is required"},
+	entry{"opportunity.not_submittable", "只有草稿或待补充资料的商机可以提交", "Only drafts and opportunities awaiting your action can be submitted"},
+	entry{"opportunity.not_your_review", "该商机未分配给您审核", "This opportunity is not assigned to you for review"},
+	entry{"opportunity.not_submitted", "只有已提交的商机可以开始审核", "Only submitted opportunities can be taken into review"},
+	entry{"opportunity.not_in_review", "只有审核中的商机可以审批", "Only opportunities under review can be decided"},
+	entry{"opportunity.checklist_invalid", "未知的审核检查项", "Unknown checklist item"},
+	entry{"opportunity.checklist_incomplete", "审核通过前请确认所有检查项", "Confirm every checklist item before approving"},
+	entry{"opportunity.duplicate", "商机 %s 已先行报备该客户的此项目", "Opportunity %s already holds this customer's project"},
+	entry{"opportunity.reason_required", "请填写原因", "Give the reason"},
+	entry{"opportunity.outcome_invalid", "请选择通过、驳回或要求补充资料", "Approve, reject or ask for action"},
+	entry{"opportunity.not_workable", "只有审核通过的商机（或已接受的 HO）可以推进销售阶段", "Only approved opportunities (or accepted HOs) move through the sales stages"},
+	entry{"opportunity.stage_final", "商机已达成销售或已丢单", "The opportunity is already won or lost"},
+	entry{"opportunity.stage_invalid", "请选择销售阶段", "Choose a sales stage"},
+	entry{"opportunity.lost_reason_required", "请选择丢单原因", "Choose why the deal was lost"},
+	entry{"opportunity.signed_future", "签约日期不能晚于今天", "The signing date cannot be in the future"},
+	entry{"opportunity.not_won", "只有已达成销售的商机可以登记交付", "Only won opportunities can be delivered"},
+	entry{"opportunity.already_delivered", "已登记交付完成", "The delivery is already recorded"},
+	entry{"opportunity.delivered_date", "交付日期须在签约日期与今天之间", "The delivery date must be between the signing date and today"},
 )
