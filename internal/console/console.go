@@ -102,6 +102,11 @@ func (h *handler) routesTable() {
 	h.pageAndForm("/console/customers/{id}/switch-type", manageCustomers, h.switchTypeCustomerPage)
 	h.pageAndForm("/console/customers/{id}/allocate", moveFunds, h.allocateCustomerPage)
 	h.pageAndForm("/console/customers/{id}/reclaim", moveFunds, h.reclaimCustomerPage)
+	// 查看资源 (resources.go).
+	h.page("GET /console/customers/{id}/resources", viewCustomers, h.resourcesPage)
+	h.pageAndForm("/console/customers/{id}/resources/renew", resourceActors, h.renewResourcesPage)
+	h.pageAndForm("/console/customers/{id}/resources/unsubscribe", resourceActors, h.unsubscribeResourcesPage)
+	h.page("POST /console/customers/{id}/resources/auto-renew", resourceActors, h.setAutoRenewPage)
 	h.page("GET /console/resellers", perms(auth.PermResellerView), h.resellersPage)
 	h.pageAndForm("/console/resellers/new", perms(auth.PermResellerManage), h.newResellerPage)
 	h.page("POST /console/resellers/invite", perms(auth.PermResellerManage), h.inviteReseller)

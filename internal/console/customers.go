@@ -200,6 +200,7 @@ func (c *call) customerOps(cu *customer.Customer) []opLink {
 		// Only the main account may unbind (funds.RequestUnbind).
 		{manage && c.p.IsMain, "customers.op.unbind", "/unbind"},
 		{manage, "customers.op.switch_type", "/switch-type"},
+		{true, "customers.op.resources", "/resources"},
 	} {
 		if op.ok {
 			ops = append(ops, opLink{Label: op.label, Href: base + op.path})
