@@ -120,15 +120,19 @@ const columns = `o.id, o.code, o.origin, COALESCE(o.partner_id, ''), COALESCE(p.
 
 const from = ` FROM opportunities o LEFT JOIN partners p ON p.id = o.partner_id LEFT JOIN customers c ON c.id = o.customer_id`
 
-func scan(row interface{ Scan(...any) error }) (*Opportunity, error) {
+func scan(row interface{ Scan(...any) error }) (*Opportunity, error) { return scanWith(row) }
+
+// scanWith reads an opportunity followed by extra columns.
+func scanWith(row interface{ Scan(...any) error }, extra ...any) (*Opportunity, error) {
 	var o Opportunity
 	var products, checklist string
 	var closeDay, submitted, due, decided, approved, signed, delivered, reported, lock, created, updated int64
-	err := row.Scan(&o.ID, &o.Code, &o.Origin, &o.PartnerID, &o.PartnerName, &o.CustomerID, &o.CustomerName, &o.ProspectName,
+	dest := []any{&o.ID, &o.Code, &o.Origin, &o.PartnerID, &o.PartnerName, &o.CustomerID, &o.CustomerName, &o.ProspectName,
 		&o.ProjectName, &o.Industry, &o.OfficeID, &products, &o.Amount, &closeDay, &o.PartnerSolution, &o.CustomerConsent,
 		&o.ContactName, &o.ContactPhone, &o.Description, &o.ReviewStatus, &o.SalesStage, &o.LostReason, &o.PSMUserID, &o.PDMUserID,
 		&o.PDMQueue, &checklist, &o.ReviewerComment, &o.DecisionReason, &o.DuplicateOf, &submitted, &due, &decided, &approved,
-		&signed, &delivered, &reported, &lock, &o.CreatedBy, &created, &updated)
+		&signed, &delivered, &reported, &lock, &o.CreatedBy, &created, &updated}
+	err := row.Scan(append(dest, extra...)...)
 	if err != nil {
 		return nil, store.ScanErr(err)
 	}
