@@ -1,0 +1,41 @@
+package i18n
+
+// Messages of bills and consumption (客户消费): refusals, detail types,
+// charging modes, the export's columns and the page.
+var _ = register(
+	entry{"bill.month_format", "月份格式应为 2026-12", "Must be a month such as 2026-12"},
+	entry{"bill.month_range", "只能查询 %s 至 %s 的消费", "Consumption can be queried from %s to %s"},
+	entry{"bill.charge_mode_invalid", "计费模式只能是 1（包年/包月）或 3（按需）", "The charging mode must be 1 (yearly/monthly) or 3 (pay-per-use)"},
+	entry{"bill.bill_type_invalid", "账单类型只能是 0（消费）、1（退订）或 2（核销）", "The bill type must be 0 (consumption), 1 (unsubscription) or 2 (write-off)"},
+	entry{"bill.detail_type_invalid", "不支持的账单类型", "Unsupported bill detail type"},
+	entry{"bill.date_range", "开始日期和结束日期须同时填写，在账期所在月份内，且开始不晚于结束", "Give both dates, within the bill month, the first not after the last"},
+
+	entry{"bill.detail_type.1", "消费-新购", "Consumption - new purchase"},
+	entry{"bill.detail_type.2", "消费-续订", "Consumption - renewal"},
+	entry{"bill.detail_type.3", "消费-变更", "Consumption - change"},
+	entry{"bill.detail_type.4", "退款-退订", "Refund - unsubscription"},
+	entry{"bill.detail_type.5", "消费-使用", "Consumption - usage"},
+	entry{"bill.detail_type.20", "退款-变更", "Refund - change"},
+	entry{"bill.charging_mode.1", "包年/包月", "Yearly/monthly"},
+	entry{"bill.charging_mode.3", "按需", "Pay-per-use"},
+
+	entry{"bill.export.title", "客户消费明细", "Customer consumption details"},
+	entry{"bill.col.month", "账期", "Bill month"},
+	entry{"bill.col.customer", "客户账号名", "Customer account name"},
+	entry{"bill.col.customer_id", "客户账号ID", "Customer ID"},
+	entry{"bill.col.detail_type", "账单类型", "Bill type"},
+	entry{"bill.col.service_type", "云服务类型", "Service type"},
+	entry{"bill.col.resource_type", "资源类型", "Resource type"},
+	entry{"bill.col.spec", "规格", "Spec"},
+	entry{"bill.col.region", "区域", "Region"},
+	entry{"bill.col.charging_mode", "计费模式", "Charging mode"},
+	entry{"bill.col.resource_id", "资源ID", "Resource ID"},
+	entry{"bill.col.resource_name", "资源名称", "Resource name"},
+	entry{"bill.col.order_id", "订单ID", "Order ID"},
+	entry{"bill.col.fee_at", "消费时间", "Consumption time"},
+	entry{"bill.col.usage", "使用量", "Usage"},
+	entry{"bill.col.amount", "应付金额(元)", "Amount due (CNY)"},
+	entry{"bill.col.coupon", "代金券/现金券支付(元)", "Paid by coupons (CNY)"},
+	entry{"bill.col.balance", "余额支付(元)", "Paid from balance (CNY)"},
+	entry{"bill.col.debt", "欠费金额(元)", "Arrears (CNY)"},
+)
