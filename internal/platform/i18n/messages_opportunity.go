@@ -55,5 +55,9 @@ var _ = register(
 	entry{"opportunity.offer_expired", "该共享已过期", "The offer has expired"},
 	entry{"opportunity.offer_withdrawn", "其他伙伴已接受该商机", "Another partner has accepted this opportunity"},
 	entry{"opportunity.offer_answered", "该共享已处理", "The offer has already been answered"},
+	entry{"opportunity.group_invalid", "请按代表处或 PSM 分组", "Group by office or PSM"},
+	entry{"opportunity.not_prospect", "只有无云账号潜在客户的 PO 需要报告", "Only POs of prospects without a cloud account are reported"},
+	entry{"opportunity.already_reported", "该潜在客户已报告", "The prospect is already reported"},
+	entry{"opportunity.lock_future", "锁定期须晚于现在", "The lock must end in the future"},
 	entry{"opportunity.delivered_date", "交付日期须在签约日期与今天之间", "The delivery date must be between the signing date and today"},
 )
