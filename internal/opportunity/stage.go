@@ -125,8 +125,8 @@ type Filter struct {
 // MaxPage is the largest page List returns.
 const MaxPage = 100
 
-// List returns a page of opportunities, newest first, and the total matching.
-func List(ctx context.Context, q store.Queryer, f Filter) ([]*Opportunity, int, error) {
+// where renders the filter as a condition on opportunities o.
+func (f Filter) where() (string, []any) {
 	cond, args := f.Viewer.condition()
 	where := []string{cond}
 	add := func(c string, a ...any) { where, args = append(where, c), append(args, a...) }
@@ -158,7 +158,12 @@ func List(ctx context.Context, q store.Queryer, f Filter) ([]*Opportunity, int, 
 	if !f.CreatedTo.IsZero() {
 		add("o.created_at < ?", store.Micros(f.CreatedTo))
 	}
-	w := strings.Join(where, " AND ")
+	return strings.Join(where, " AND "), args
+}
+
+// List returns a page of opportunities, newest first, and the total matching.
+func List(ctx context.Context, q store.Queryer, f Filter) ([]*Opportunity, int, error) {
+	w, args := f.where()
 	var total int
 	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM opportunities o WHERE `+w, args...).Scan(&total); err != nil {
 		return nil, 0, err
