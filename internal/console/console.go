@@ -155,6 +155,8 @@ func (h *handler) routesTable() {
 	// 代金券管理 / 现金券管理 and the provider's 额度管理 (coupons*.go).
 	voucherKind.routes(h)
 	cashKind.routes(h)
+	// 代客下单, the customer's authorisation page and 客户订单 (orders*.go).
+	h.orderRoutes()
 	h.page("GET "+staffQuotasPath, staffFinance, h.staffQuotasPage)
 	h.page("POST "+staffQuotasPath, staffFinance, h.grantQuota)
 	h.page("POST "+staffQuotasPath+"/{id}/status", staffFinance, h.setQuotaStatus)

@@ -197,6 +197,7 @@ func (c *call) customerOps(cu *customer.Customer) []opLink {
 		{manage && frozen, "customers.op.unfreeze", "/unfreeze"},
 		{move && resale, "customers.op.allocate", "/allocate"},
 		{move && resale, "customers.op.reclaim", "/reclaim"},
+		{move && resale, "customers.op.order", "/order"},
 		// Only the main account may unbind (funds.RequestUnbind).
 		{manage && c.p.IsMain, "customers.op.unbind", "/unbind"},
 		{manage, "customers.op.switch_type", "/switch-type"},
