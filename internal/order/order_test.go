@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"partnercenter/internal/auth"
 	"partnercenter/internal/catalogue"
 	"partnercenter/internal/coupon"
 	"partnercenter/internal/customer"
@@ -416,6 +417,35 @@ func TestFreezingAccountAndResourcesStopsResources(t *testing.T) {
 		freeze(customer.NotFrozen)
 		if s := status(); s != order.ResourceActive {
 			t.Fatalf("after unfreezing: %s", s)
+		}
+	})
+}
+
+func TestUnbindingRefusedWithUnpaidOrders(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := setup(t, db)
+		f.authorise(t)
+		o, err := f.create(t, order.LineRequest{ProductID: f.vm.ID, Region: "cn-north-4", PeriodType: catalogue.PeriodMonth, PeriodNum: 1, Quantity: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		main := &auth.Principal{Kind: auth.KindPartner, PartnerID: f.p.ID, IsMain: true, Username: "seller"}
+		unbind := func() error {
+			return db.InTx(ctx, func(tx *store.Tx) error {
+				_, _, err := funds.RequestUnbind(ctx, tx, main, f.c.ID)
+				return err
+			})
+		}
+		wantKey(t, unbind(), "order.unbind_unpaid_orders")
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			_, err := order.Cancel(ctx, tx, f.scope(), o.ID, "")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := unbind(); err != nil {
+			t.Fatalf("unbinding after the order was cancelled: %v", err)
 		}
 	})
 }
