@@ -6,6 +6,7 @@
 //	partnercenter user create --username NAME --role ROLE [--partner NAME] [--main] [--password P]
 //	partnercenter access-key create --partner NAME
 //	partnercenter ledger check
+//	partnercenter simulate --days N
 //	partnercenter bench api --url URL --ak AK --sk SK --domain-id ID
 package main
 
@@ -23,6 +24,7 @@ import (
 
 	"partnercenter/internal/auth"
 	"partnercenter/internal/jobs"
+	"partnercenter/internal/metering"
 	"partnercenter/internal/store"
 )
 
@@ -53,6 +55,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return ledgerCommand(ctx, args, stdout)
 	case "bench":
 		return benchCommand(ctx, args, stdout)
+	case "simulate":
+		return simulateCommand(ctx, args, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -67,6 +71,7 @@ const usage = `usage:
   partnercenter user create --username NAME --role ROLE [--partner NAME] [--main] [--password P] [--db URL]
   partnercenter access-key create --partner NAME [--db URL]
   partnercenter ledger check [--db URL]
+  partnercenter simulate --days N [--step 1h] [--check] [--db URL]
   partnercenter bench api --url URL --ak AK --sk SK --domain-id ID [--clients 32] [--duration 20s] [--op allocate]
 
 The database URL is sqlite:PATH (default sqlite:./data/partnercenter.db) or
@@ -101,6 +106,10 @@ func (c *common) open(ctx context.Context) (*store.DB, error) {
 		return nil, err
 	}
 	if err := jobs.Migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := metering.UseStoredClock(ctx, db); err != nil { // the simulated clock, if a simulation advanced it
 		db.Close()
 		return nil, err
 	}

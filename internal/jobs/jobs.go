@@ -76,6 +76,7 @@ func New(db *store.DB, log *slog.Logger, m *metrics.Metrics, opts Options) (*Run
 	river.AddWorker(workers, &byIDWorker[FundBatchArgs]{db: db, metrics: m, run: funds.RunBatch, timeout: 30 * time.Minute})
 	river.AddWorker(workers, &byIDWorker[CouponBatchArgs]{db: db, metrics: m, run: coupon.RunBatch, timeout: 30 * time.Minute})
 	river.AddWorker(workers, &housekeepingWorker{db: db, log: log, metrics: m})
+	river.AddWorker(workers, &meteringWorker{db: db, log: log, metrics: m})
 	client, err := river.NewClient(driver(db), &river.Config{
 		Logger:            log.With("component", "jobs"),
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
@@ -90,6 +91,9 @@ func New(db *store.DB, log *slog.Logger, m *metrics.Metrics, opts Options) (*Run
 				&river.PeriodicJobOpts{RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
 				func() (river.JobArgs, *river.InsertOpts) { return HousekeepingArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(MeteringEvery),
+				func() (river.JobArgs, *river.InsertOpts) { return MeteringArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true}),
 		},
 	})
@@ -232,6 +236,9 @@ func (w *housekeepingWorker) Work(ctx context.Context, job *river.Job[Housekeepi
 		removed, err = exports.DeleteExpired(ctx, tx)
 		return err
 	})
+	if err == nil {
+		err = cloudLifecycle(ctx, w.db, w.log)
+	}
 	idemkeys.Sweep(ctx, w.db, w.log)
 	if err == nil && voided+coupons+int(removed) > 0 {
 		w.log.Info("housekeeping", "holds_released", voided, "coupon_changes", coupons, "exports_removed", removed)

@@ -2,6 +2,7 @@ package metering
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"partnercenter/internal/coupon"
@@ -121,6 +122,11 @@ func insertFees(ctx context.Context, tx *store.Tx, fees []fee, months map[int64]
 				f.r.productID, f.r.region, at, months[at], f.r.quantity, f.rated, f.amount, f.coupon, f.bal, f.debt, f.manager, created)
 		}
 		if _, err := tx.ExecContext(ctx, feeInsert+rowsOf(n), args...); err != nil {
+			if errors.Is(err, store.ErrConflict) {
+				// Another run charged these hours first: run again, reading
+				// the cursors it left.
+				return store.ErrRetry
+			}
 			return err
 		}
 		fees = fees[n:]

@@ -263,7 +263,7 @@ func meterBatch(ctx context.Context, tx *store.Tx, customerIDs []string, size in
 		r.region_code, r.quantity, p.usage_rate, COALESCE(r.metered_until, r.effective_at), COALESCE(r.closed_at, 0), r.rate_carry
 		FROM cloud_resources r JOIN cloud_products p ON p.id = r.product_id
 		WHERE r.customer_id IN (`+in+`) AND `+meterable+`
-		ORDER BY r.customer_id, r.id`, append(inArgs, store.Micros(to))...)
+		ORDER BY r.customer_id, r.id`+lockResources(tx), append(inArgs, store.Micros(to))...)
 	if err != nil {
 		return out, err
 	}
@@ -443,6 +443,16 @@ func meterCustomer(ctx context.Context, tx *store.Tx, rs []*resource, fees *[]fe
 		}
 	}
 	return out, nil
+}
+
+// lockResources holds the resources being metered on PostgreSQL, so that
+// two runs at once charge each hour once: the second waits, then no longer
+// finds the hours due. (SQLite has a single writer.)
+func lockResources(tx *store.Tx) string {
+	if tx.Dialect() == store.Postgres {
+		return " FOR UPDATE OF r"
+	}
+	return ""
 }
 
 func ceilHour(t time.Time) time.Time {
