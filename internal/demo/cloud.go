@@ -183,6 +183,8 @@ type cloudBuyer struct {
 	operator  string // who places the orders
 	app       string // what the customer runs, for resource names
 	funded    bool   // has a balance to pay from
+	// voucherUsed: the customer holds a voucher it has already used part of.
+	voucherUsed bool
 }
 
 // purchase is an order as the timeline creates and pays it.
@@ -255,10 +257,13 @@ func (pl *cloudPlan) buy(b *cloudBuyer, at time.Time, lines []order.LineRequest,
 	return p
 }
 
-// usableCoupons picks the customer's coupons usable now, largest first,
-// until they cover amount, at most coupon.MaxCouponsPerPayment.
+// usableCoupons picks the customer's vouchers usable now that it has
+// started on, largest first, until they cover amount, at most
+// coupon.MaxCouponsPerPayment. Untouched vouchers and cash coupons are left
+// as the coupon pages of the demo show them.
 func usableCoupons(ctx context.Context, tx *store.Tx, b *cloudBuyer, amount int64) ([]string, error) {
-	cs, _, err := coupon.List(ctx, tx, coupon.Filter{PartnerID: b.partnerID, CustomerID: b.c.ID, Status: coupon.Usable, Limit: 20})
+	cs, _, err := coupon.List(ctx, tx, coupon.Filter{PartnerID: b.partnerID, CustomerID: b.c.ID, Type: coupon.TypeVoucher,
+		Status: coupon.Usable, Limit: 20})
 	if err != nil {
 		return nil, err
 	}
@@ -268,7 +273,7 @@ func usableCoupons(ctx context.Context, tx *store.Tx, b *cloudBuyer, amount int6
 		if amount <= 0 || len(out) == coupon.MaxCouponsPerPayment {
 			break
 		}
-		if c.Balance <= 0 || c.UsableAt(tx.Now) != nil || len(c.ServiceTypes) > 0 || len(c.ProductIDs) > 0 {
+		if c.Balance <= 0 || c.Balance == c.FaceValue || c.UsableAt(tx.Now) != nil || len(c.ServiceTypes) > 0 || len(c.ProductIDs) > 0 {
 			continue
 		}
 		out = append(out, c.ID)
@@ -388,6 +393,18 @@ func loadCloud(ctx context.Context, db *store.DB, now time.Time) error {
 		}
 		return nil
 	})
+	vouchers, _, err := coupon.List(ctx, db.Reader(), coupon.Filter{PartnerID: pids["distributor"], Type: coupon.TypeVoucher,
+		Status: coupon.Usable, Limit: 100})
+	if err != nil {
+		return err
+	}
+	for _, v := range vouchers {
+		for _, b := range buyers["distributor"] {
+			if v.CustomerID == b.c.ID && v.Balance < v.FaceValue {
+				b.voucherUsed = true
+			}
+		}
+	}
 	var funded []*cloudBuyer
 	for _, name := range []string{"distributor", "reseller-a", "reseller"} {
 		funded = append(funded, buyers[name]...)
@@ -475,11 +492,11 @@ func (pl *cloudPlan) planBuyer(b *cloudBuyer, i int, frozen bool) {
 		p := pl.buy(b, pl.at(60, i), []order.LineRequest{pl.line("s6.xlarge.2.linux", region, month, 3, 1, name("ecs", 2))}, true, false, false)
 		pl.change(b, pl.at(20, i), p, 0, "s6.large.2.linux")
 	}
-	// The distributor's customers got vouchers about three months ago, and
-	// some cash coupons later: half of them pay an order with them.
-	if b.partner == "distributor" && i%2 == 0 {
-		pl.buy(b, pl.at(40-i, i), []order.LineRequest{pl.line("s6.large.2.linux", region, year, 1, 1, name("ecs", 3)),
-			pl.line("obs.package.standard.1tb", region, year, 1, 1, name("obs", 1))}, true, true, false)
+	// The distributor's customers got vouchers about three months ago;
+	// those who have started on theirs pay another order with them.
+	if b.voucherUsed {
+		pl.buy(b, pl.at(40-i, i), []order.LineRequest{pl.line("s6.large.2.linux", region, month, 2, 1, name("ecs", 3)),
+			pl.line("obs.package.standard.1tb", region, month, 2, 1, name("obs", 1))}, true, true, false)
 	}
 }
 
