@@ -34,4 +34,9 @@ var routes = []Route{
 	{Method: http.MethodGet, Pattern: "/v2/partners/issued-coupon-quotas", OperationID: "ListIssuedCouponQuotas", Handle: listIssuedCouponQuotas},
 	{Method: http.MethodGet, Pattern: "/v2/partners/coupon-quotas/records", OperationID: "ListCouponQuotasRecords", Handle: listCouponQuotasRecords},
 	{Method: http.MethodGet, Pattern: "/v2/promotions/benefits/coupons", OperationID: "ListSubCustomerCoupons", Handle: listSubCustomerCoupons},
+
+	// Bills and consumption.
+	{Method: http.MethodGet, Pattern: "/v2/bills/subcustomer-bills/res-fee-records", OperationID: "ListSubCustomerBillDetail", Handle: listSubCustomerBillDetail},
+	{Method: http.MethodPost, Pattern: "/v2/bills/subcustomer-bills/res-fee-records/sub-customers/query", OperationID: "ListConsumeSubCustomers", Handle: listConsumeSubCustomers},
+	{Method: http.MethodGet, Pattern: "/v2/bills/partner-bills/subcustomer-bills/monthly-sum", OperationID: "ListSubcustomerMonthlyBills", Handle: listSubcustomerMonthlyBills},
 }

@@ -59,13 +59,22 @@ type Record struct {
 	BalanceAmount    int64
 	DebtAmount       int64
 	ManagerUserID    string
+	CreatedAt        time.Time // when it was charged
+}
+
+// TradeID is the order's id, or for usage the record's own.
+func (r *Record) TradeID() string {
+	if r.OrderID != "" {
+		return r.OrderID
+	}
+	return r.ID
 }
 
 var recordColumns = `f.id, f.source, f.partner_id, f.customer_id, c.domain_name, COALESCE(c.association_type, 0), f.charging_mode,
 	f.resource_id, COALESCE(r.name, ''), f.order_id, ` + detailTypeF + `, f.service_type_code, f.resource_type_code,
 	COALESCE(p.resource_type_zh, ''), COALESCE(p.resource_type_en, ''), f.product_id, COALESCE(p.spec_code, ''), COALESCE(p.spec_zh, ''),
 	COALESCE(p.spec_en, ''), f.region_code, f.fee_at, f.bill_month, f.usage_quantity, f.rated_amount, f.amount, f.coupon_amount,
-	f.balance_amount, f.debt_amount, f.manager_user_id`
+	f.balance_amount, f.debt_amount, f.manager_user_id, f.created_at`
 
 // detailTypeF is detailTypeSQL on fee_records f.
 var detailTypeF = replaceAlias(detailTypeSQL, "f")
@@ -76,15 +85,15 @@ const recordFrom = ` FROM fee_records f JOIN customers c ON c.id = f.customer_id
 
 func scanRecord(row interface{ Scan(...any) error }) (*Record, error) {
 	var r Record
-	var at int64
+	var at, created int64
 	var month int
 	if err := row.Scan(&r.ID, &r.Source, &r.PartnerID, &r.CustomerID, &r.CustomerName, &r.AssociationType, &r.ChargingMode,
 		&r.ResourceID, &r.ResourceName, &r.OrderID, &r.DetailType, &r.ServiceTypeCode, &r.ResourceTypeCode, &r.ResourceTypeZh,
 		&r.ResourceTypeEn, &r.ProductID, &r.SpecCode, &r.SpecZh, &r.SpecEn, &r.RegionCode, &at, &month, &r.UsageQuantity,
-		&r.RatedAmount, &r.Amount, &r.CouponAmount, &r.BalanceAmount, &r.DebtAmount, &r.ManagerUserID); err != nil {
+		&r.RatedAmount, &r.Amount, &r.CouponAmount, &r.BalanceAmount, &r.DebtAmount, &r.ManagerUserID, &created); err != nil {
 		return nil, err
 	}
-	r.FeeAt, r.Month = store.Time(at), Month(month)
+	r.FeeAt, r.Month, r.CreatedAt = store.Time(at), Month(month), store.Time(created)
 	return &r, nil
 }
 
@@ -95,7 +104,7 @@ func Details(ctx context.Context, q store.Queryer, f Filter) ([]*Record, Sums, e
 	if err != nil || total.Count == 0 {
 		return nil, total, err
 	}
-	cond, args, _ := f.where(q, "f")
+	cond, args, _ := f.where(q, "f") // recordFrom joins customers c
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 10

@@ -75,6 +75,7 @@ type Names struct {
 	lang     string
 	services []catalogue.ServiceType
 	regions  map[string]catalogue.Region
+	rtypes   map[string][2]string // resource type code: zh, en
 }
 
 // LoadNames reads the names of the catalogue; lang is "zh" or "en".
@@ -87,11 +88,25 @@ func LoadNames(ctx context.Context, q store.Queryer, lang string) (*Names, error
 	if err != nil {
 		return nil, err
 	}
-	n := &Names{lang: lang, services: services, regions: map[string]catalogue.Region{}}
+	n := &Names{lang: lang, services: services, regions: map[string]catalogue.Region{}, rtypes: map[string][2]string{}}
 	for _, r := range regions {
 		n.regions[r.Code] = r
 	}
-	return n, nil
+	rows, err := q.QueryContext(ctx, `SELECT resource_type_code, MIN(resource_type_zh), MIN(resource_type_en) FROM cloud_products
+		GROUP BY resource_type_code`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var code string
+		var names [2]string
+		if err := rows.Scan(&code, &names[0], &names[1]); err != nil {
+			return nil, err
+		}
+		n.rtypes[code] = names
+	}
+	return n, rows.Err()
 }
 
 // Service names a service type (its code when unknown).
@@ -109,6 +124,21 @@ func (n *Names) Region(code string) string {
 		return r.NameEn
 	}
 	return r.NameZh
+}
+
+// ResourceTypeCode names a resource type by its code (the code when
+// unknown).
+func (n *Names) ResourceTypeCode(code string) string {
+	names, ok := n.rtypes[code]
+	switch {
+	case !ok:
+		return code
+	case n.lang == "en" && names[1] != "":
+		return names[1]
+	case names[0] != "":
+		return names[0]
+	}
+	return code
 }
 
 // ResourceType names a record's resource type.

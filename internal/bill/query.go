@@ -31,11 +31,17 @@ type Filter struct {
 	ManagerUserID string
 	// Refund keeps refunds (true) or charges (false) only.
 	Refund *bool
+	// AssociationType keeps the customers associated so now (1 referral,
+	// 2 resale).
+	AssociationType int
 
 	// Details only: these are not kept in the monthly sums.
-	ResourceID string
-	OrderID    string // the API's trade_id
-	DetailType int    // the API's bill_detail_type
+	ResourceID   string
+	ResourceName string
+	// TradeID is an order's id, or a usage record's own id (the API's
+	// trade_id).
+	TradeID    string
+	DetailType int // the API's bill_detail_type
 	// From and To bound the fee time (To exclusive).
 	From, To time.Time
 
@@ -44,7 +50,7 @@ type Filter struct {
 
 // sumsOnly reports whether the filter can be answered from fee_sums.
 func (f *Filter) sumsOnly() bool {
-	return f.ResourceID == "" && f.OrderID == "" && f.DetailType == 0 && f.From.IsZero() && f.To.IsZero()
+	return f.ResourceID == "" && f.ResourceName == "" && f.TradeID == "" && f.DetailType == 0 && f.From.IsZero() && f.To.IsZero()
 }
 
 // where is the filter as a condition on a table aliased a (fee_records or
@@ -81,6 +87,10 @@ func (f *Filter) where(q store.Queryer, a string) (cond string, args []any, join
 		addRaw(c, cargs...)
 		joinC = true
 	}
+	if f.AssociationType != 0 {
+		addRaw("c.association_type = ?", f.AssociationType)
+		joinC = true
+	}
 	if f.CustomerID != "" {
 		add("a.customer_id = ?", f.CustomerID)
 	}
@@ -112,8 +122,11 @@ func (f *Filter) where(q store.Queryer, a string) (cond string, args []any, join
 		if f.ResourceID != "" {
 			add("a.resource_id = ?", f.ResourceID)
 		}
-		if f.OrderID != "" {
-			add("a.order_id = ?", f.OrderID)
+		if f.ResourceName != "" {
+			add("a.resource_id IN (SELECT r2.id FROM cloud_resources r2 WHERE r2.name = ?)", f.ResourceName)
+		}
+		if f.TradeID != "" {
+			add("(a.order_id = ? OR (a.order_id = '' AND a.id = ?))", f.TradeID, f.TradeID)
 		}
 		if f.DetailType != 0 {
 			add(detailTypeSQL+" = ?", f.DetailType)

@@ -19,7 +19,6 @@ type CustomerSum struct {
 // fields are ignored): one page in customer name order, the number of
 // customers with fee records and what they all add up to.
 func ByCustomer(ctx context.Context, q store.Queryer, f Filter) ([]CustomerSum, int, Sums, error) {
-	f.ResourceID, f.OrderID, f.DetailType = "", "", 0
 	var total Sums
 	cond, args, _ := f.where(q, "s")
 	var n int

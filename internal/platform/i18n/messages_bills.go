@@ -4,6 +4,8 @@ package i18n
 // charging modes, the export's columns and the page.
 var _ = register(
 	entry{"bill.month_format", "月份格式应为 2026-12", "Must be a month such as 2026-12"},
+	entry{"bill.month_required", "请填写月份，例如 2026-12", "Give a month such as 2026-12"},
+	entry{"bill.association_type_invalid", "关联类型只能是 1（顾问销售）或 2（代售）", "The association type must be 1 (referral) or 2 (resale)"},
 	entry{"bill.month_range", "只能查询 %s 至 %s 的消费", "Consumption can be queried from %s to %s"},
 	entry{"bill.charge_mode_invalid", "计费模式只能是 1（包年/包月）或 3（按需）", "The charging mode must be 1 (yearly/monthly) or 3 (pay-per-use)"},
 	entry{"bill.bill_type_invalid", "账单类型只能是 0（消费）、1（退订）或 2（核销）", "The bill type must be 0 (consumption), 1 (unsubscription) or 2 (write-off)"},
