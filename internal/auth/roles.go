@@ -66,6 +66,8 @@ const (
 	PermStaffAudit    Permission = "staff.audit"    // every tenant's audit log
 	PermStaffHome     Permission = "staff.home"     // the back-office summary
 	PermStaffFinance  Permission = "staff.finance"  // recharges, credit lines, withdrawals
+	// The product catalogue: service types, regions, products and prices.
+	PermStaffCatalogue Permission = "staff.catalogue"
 
 	// Co-selling: a partner's opportunities; the provider's reviews (PSM,
 	// PDM) and its HOs, offices and working-day calendar.
@@ -75,7 +77,7 @@ const (
 )
 
 var staffPermissions = map[Role][]Permission{
-	StaffAdmin:     {PermStaffPartners, PermStaffAudit, PermStaffHome, PermStaffFinance, PermStaffOpportunities},
+	StaffAdmin:     {PermStaffPartners, PermStaffAudit, PermStaffHome, PermStaffFinance, PermStaffOpportunities, PermStaffCatalogue},
 	StaffFinance:   {PermStaffHome, PermStaffFinance},
 	StaffPSM:       {PermStaffHome, PermStaffOpportunityReview, PermStaffOpportunities},
 	StaffPDM:       {PermStaffHome, PermStaffOpportunityReview},

@@ -160,6 +160,9 @@ func (h *handler) routesTable() {
 	h.page("GET "+staffQuotasPath, staffFinance, h.staffQuotasPage)
 	h.page("POST "+staffQuotasPath, staffFinance, h.grantQuota)
 	h.page("POST "+staffQuotasPath+"/{id}/status", staffFinance, h.setQuotaStatus)
+
+	// The provider's 产品目录 (catalogue.go).
+	h.catalogueRoutes()
 }
 
 func perms(p ...auth.Permission) []auth.Permission { return p }

@@ -66,6 +66,10 @@ var staffMenu = []menuEntry{
 	{"finance/credit", "nav.credit_lines", "/console/staff/finance/credit"},
 	{"finance/withdrawals", "nav.withdrawal_review", "/console/staff/finance/withdrawals"},
 	{"finance/quotas", "nav.coupon_quotas", "/console/staff/finance/quotas"},
+	{"catalogue", "nav.catalogue", ""},
+	{"catalogue/products", "nav.catalogue_products", "/console/staff/catalogue"},
+	{"catalogue/service_types", "nav.catalogue_service_types", "/console/staff/catalogue/service-types"},
+	{"catalogue/regions", "nav.catalogue_regions", "/console/staff/catalogue/regions"},
 	{"audit", "nav.audit", "/console/audit"},
 }
 
