@@ -11,6 +11,7 @@ import (
 	"partnercenter/internal/catalogue"
 	"partnercenter/internal/coupon"
 	"partnercenter/internal/customer"
+	"partnercenter/internal/metering"
 	"partnercenter/internal/order"
 	"partnercenter/internal/store"
 )
@@ -173,6 +174,7 @@ type cloudEvent struct {
 	at   time.Time
 	what string
 	do   func(tx *store.Tx) error
+	jobs bool // run the cloud's periodic jobs instead
 }
 
 // cloudBuyer is a resale customer the demo orders for.
@@ -183,8 +185,10 @@ type cloudBuyer struct {
 	operator  string // who places the orders
 	app       string // what the customer runs, for resource names
 	funded    bool   // has a balance to pay from
-	// voucherUsed: the customer holds a voucher it has already used part of.
-	voucherUsed bool
+	// The customer's usable coupons when the cloud's history is written:
+	// a voucher it has already used part of, an untouched voucher, a cash
+	// coupon.
+	voucherUsed, voucherFresh, cash bool
 }
 
 // purchase is an order as the timeline creates and pays it.
@@ -222,23 +226,26 @@ func (pl *cloudPlan) line(spec, region string, periodType, periodNum, quantity i
 		Quantity: quantity, Name: name}
 }
 
-// buy creates a new-purchase order at a moment; with pay it is paid a few
-// minutes later (with the customer's usable coupons when withCoupons), and
-// with autoRenew its resources renew themselves.
-func (pl *cloudPlan) buy(b *cloudBuyer, at time.Time, lines []order.LineRequest, pay, withCoupons, autoRenew bool) *purchase {
+// Which coupons pay an order.
+const (
+	noCoupons      = 0
+	startedVoucher = 1 // vouchers the customer has already used part of
+	anyVoucher     = 2
+)
+
+// buy creates a new-purchase order at a moment; with pay it is paid at once
+// (with the customer's vouchers as withCoupons says), and with autoRenew its
+// resources renew themselves.
+func (pl *cloudPlan) buy(b *cloudBuyer, at time.Time, lines []order.LineRequest, pay bool, withCoupons int, autoRenew bool) *purchase {
 	p := &purchase{}
 	scope := customer.PartnerScope(b.partnerID)
 	pl.add(at, "order for "+b.c.DomainName, func(tx *store.Tx) (err error) {
-		p.o, err = order.Create(pl.ctx, tx, order.NewOrder{Scope: scope, CustomerID: b.c.ID, Lines: lines, CreatedBy: b.operator})
-		return err
-	})
-	if !pay {
-		return p
-	}
-	pl.add(at.Add(4*time.Minute), "payment for "+b.c.DomainName, func(tx *store.Tx) (err error) {
+		if p.o, err = order.Create(pl.ctx, tx, order.NewOrder{Scope: scope, CustomerID: b.c.ID, Lines: lines, CreatedBy: b.operator}); err != nil || !pay {
+			return err
+		}
 		var coupons []string
-		if withCoupons {
-			if coupons, err = usableCoupons(pl.ctx, tx, b, p.o.Amount); err != nil {
+		if withCoupons != noCoupons {
+			if coupons, err = usableCoupons(pl.ctx, tx, b, p.o.Amount, withCoupons == anyVoucher); err != nil {
 				return err
 			}
 		}
@@ -257,11 +264,11 @@ func (pl *cloudPlan) buy(b *cloudBuyer, at time.Time, lines []order.LineRequest,
 	return p
 }
 
-// usableCoupons picks the customer's vouchers usable now that it has
-// started on, largest first, until they cover amount, at most
-// coupon.MaxCouponsPerPayment. Untouched vouchers and cash coupons are left
-// as the coupon pages of the demo show them.
-func usableCoupons(ctx context.Context, tx *store.Tx, b *cloudBuyer, amount int64) ([]string, error) {
+// usableCoupons picks the customer's vouchers usable now (unless all, only
+// those it has started on), largest first, until they cover amount, at most
+// coupon.MaxCouponsPerPayment. Cash coupons are left as the coupon pages of
+// the demo show them.
+func usableCoupons(ctx context.Context, tx *store.Tx, b *cloudBuyer, amount int64, all bool) ([]string, error) {
 	cs, _, err := coupon.List(ctx, tx, coupon.Filter{PartnerID: b.partnerID, CustomerID: b.c.ID, Type: coupon.TypeVoucher,
 		Status: coupon.Usable, Limit: 20})
 	if err != nil {
@@ -273,7 +280,7 @@ func usableCoupons(ctx context.Context, tx *store.Tx, b *cloudBuyer, amount int6
 		if amount <= 0 || len(out) == coupon.MaxCouponsPerPayment {
 			break
 		}
-		if c.Balance <= 0 || c.Balance == c.FaceValue || c.UsableAt(tx.Now) != nil || len(c.ServiceTypes) > 0 || len(c.ProductIDs) > 0 {
+		if c.Balance <= 0 || (c.Balance == c.FaceValue && !all) || c.UsableAt(tx.Now) != nil || len(c.ServiceTypes) > 0 || len(c.ProductIDs) > 0 {
 			continue
 		}
 		out = append(out, c.ID)
@@ -296,19 +303,15 @@ func (pl *cloudPlan) renew(b *cloudBuyer, at time.Time, p *purchase, line, perio
 }
 
 // change switches the resource of a purchase's line to another spec; an
-// upgrade is paid a few minutes later.
+// upgrade is paid at once.
 func (pl *cloudPlan) change(b *cloudBuyer, at time.Time, p *purchase, line int, spec string) {
-	var o *order.Order
-	pl.add(at, "change for "+b.c.DomainName, func(tx *store.Tx) (err error) {
-		o, err = order.Change(pl.ctx, tx, order.ChangeRequest{PartnerID: b.partnerID, ResourceID: p.resource(line),
+	pl.add(at, "change for "+b.c.DomainName, func(tx *store.Tx) error {
+		o, err := order.Change(pl.ctx, tx, order.ChangeRequest{PartnerID: b.partnerID, ResourceID: p.resource(line),
 			ProductID: pl.products[spec].ID, CreatedBy: b.operator})
-		return err
-	})
-	pl.add(at.Add(3*time.Minute), "change payment for "+b.c.DomainName, func(tx *store.Tx) error {
-		if o.Status != order.StatusPendingPayment {
-			return nil
+		if err != nil || o.Status != order.StatusPendingPayment {
+			return err
 		}
-		_, err := order.Pay(pl.ctx, tx, order.PayRequest{Scope: customer.PartnerScope(b.partnerID), OrderID: o.ID})
+		_, err = order.Pay(pl.ctx, tx, order.PayRequest{Scope: customer.PartnerScope(b.partnerID), OrderID: o.ID})
 		return err
 	})
 }
@@ -345,8 +348,12 @@ var demoApps = []string{"web", "erp", "shop", "crm", "oa", "mes", "api", "bi", "
 
 var demoECS = []string{"s6.medium.2.linux", "s6.large.2.linux", "s6.small.1.linux", "s6.xlarge.2.linux", "s6.large.2.win"}
 
-// cloudDays is how far back the demo cloud's history goes.
-const cloudDays = 200
+// cloudDays is how far back the demo cloud's catalogue goes; the first
+// orders are placed cloudHistory days back.
+const (
+	cloudDays    = 200
+	cloudHistory = 160
+)
 
 // loadCloud writes the demo catalogue and the demo customers' orders and
 // resources over the last months.
@@ -393,15 +400,20 @@ func loadCloud(ctx context.Context, db *store.DB, now time.Time) error {
 		}
 		return nil
 	})
-	vouchers, _, err := coupon.List(ctx, db.Reader(), coupon.Filter{PartnerID: pids["distributor"], Type: coupon.TypeVoucher,
-		Status: coupon.Usable, Limit: 100})
+	coupons, _, err := coupon.List(ctx, db.Reader(), coupon.Filter{PartnerID: pids["distributor"], Status: coupon.Usable, Limit: 100})
 	if err != nil {
 		return err
 	}
-	for _, v := range vouchers {
+	for _, c := range coupons {
 		for _, b := range buyers["distributor"] {
-			if v.CustomerID == b.c.ID && v.Balance < v.FaceValue {
+			switch {
+			case c.CustomerID != b.c.ID:
+			case c.Type == coupon.TypeCash:
+				b.cash = true
+			case c.Balance < c.FaceValue:
 				b.voucherUsed = true
+			default:
+				b.voucherFresh = true
 			}
 		}
 	}
@@ -415,15 +427,28 @@ func loadCloud(ctx context.Context, db *store.DB, now time.Time) error {
 		pl.planBuyer(b, i, frozen)
 	}
 	pl.planUnfunded(buyers["reseller-b"])
-	// Housekeeping every night (UTC+8) and once more now: expiry with
-	// auto-renewal, release after the retention period, payment timeouts.
-	for d := cloudDays; d >= 1; d-- {
-		pl.add(pl.today.AddDate(0, 0, -d).Add(16*time.Hour), "housekeeping", pl.housekeeping)
+	// The cloud's jobs at night (UTC+8) every four days and once more now:
+	// expiry with auto-renewal, release after the retention period, payment
+	// timeouts, and every eight days the metering of the pay-per-use hours
+	// (eight days of hours to a transaction, so that the demo loads quickly).
+	for d := cloudHistory; d >= 1; d -= 4 {
+		at := pl.today.AddDate(0, 0, -d).Add(16 * time.Hour)
+		if d%8 == 0 {
+			pl.events = append(pl.events, cloudEvent{at: at, what: "metering", jobs: true})
+		} else {
+			pl.add(at, "housekeeping", pl.housekeeping)
+		}
 	}
-	pl.add(now, "housekeeping", pl.housekeeping)
+	pl.events = append(pl.events, cloudEvent{at: now, what: "metering", jobs: true})
 	sort.SliceStable(pl.events, func(i, j int) bool { return pl.events[i].at.Before(pl.events[j].at) })
+	var sim metering.SimResult
 	for _, e := range pl.events {
-		if err := db.InTxAt(ctx, e.at, e.do); err != nil {
+		if e.jobs {
+			err = metering.Tick(ctx, db, e.at, metering.Options{Window: 8 * 24 * time.Hour, Grace: metering.DefaultGrace}, &sim)
+		} else {
+			err = db.InTxAt(ctx, e.at, e.do)
+		}
+		if err != nil {
 			return fmt.Errorf("demo cloud, %s at %s: %w", e.what, e.at.Format(time.RFC3339), err)
 		}
 	}
@@ -431,10 +456,10 @@ func loadCloud(ctx context.Context, db *store.DB, now time.Time) error {
 }
 
 func (pl *cloudPlan) housekeeping(tx *store.Tx) error {
-	if _, err := order.RunLifecycle(pl.ctx, tx, 1000); err != nil {
+	if _, err := order.CancelOverdue(pl.ctx, tx, 1000); err != nil {
 		return err
 	}
-	_, err := order.CancelOverdue(pl.ctx, tx, 1000)
+	_, err := order.RunLifecycle(pl.ctx, tx, 1000)
 	return err
 }
 
@@ -450,14 +475,28 @@ func (pl *cloudPlan) planBuyer(b *cloudBuyer, i int, frozen bool) {
 		pl.line(demoECS[i%len(demoECS)], region, year, 1, 1+i%3/2, name("ecs", 1)),
 		pl.line("evs.sas.100g", region, year, 1, 1+i%2, name("evs", 1)),
 		pl.line("eip.5_bgp", region, year, 1, 1, name("eip", 1)),
-	}, true, false, i%4 == 0)
-	if i%3 != 2 {
+	}, true, noCoupons, i%4 == 0)
+	// Pay-per-use resources for most, but none for the distributor's
+	// customers holding cash coupons or vouchers they have started on:
+	// metering would spend those first, and the coupon pages of the demo
+	// show them as issued. Untouched vouchers are spent on an order before
+	// the launch.
+	onDemand := i%3 != 2
+	launchDay := 20 + (i*11)%90
+	if b.partner == "distributor" {
+		onDemand = !b.cash && !b.voucherUsed
+		launchDay = min(launchDay, 70)
+		if onDemand && b.voucherFresh {
+			pl.buy(b, pl.at(78, i), []order.LineRequest{pl.line("s6.large.2.linux", region, year, 1, 1, name("ecs", 4))}, true, anyVoucher, false)
+		}
+	}
+	if onDemand {
 		launches := []struct {
 			spec string
 			qty  int
 		}{{"obs.standard", 500 + 100*i}, {"s6.large.2.linux", 1}, {"elb.shared", 1}, {"cdn.traffic.mainland", 1}, {"evs.sata.100g", 2}}
 		l := launches[i%len(launches)]
-		pl.launch(b, pl.at(20+(i*11)%90, i+3), l.spec, region, name(strings.SplitN(l.spec, ".", 2)[0]+"-od", 1), l.qty)
+		pl.launch(b, pl.at(launchDay, i+3), l.spec, region, name(strings.SplitN(l.spec, ".", 2)[0]+"-od", 1), l.qty)
 	}
 	if frozen {
 		pl.add(pl.at(7, i), "freeze of "+b.c.DomainName, func(tx *store.Tx) error {
@@ -468,35 +507,35 @@ func (pl *cloudPlan) planBuyer(b *cloudBuyer, i int, frozen bool) {
 	}
 	switch i % 7 {
 	case 0: // a monthly server with auto-renewal, expiring in a few days; an order waiting for payment
-		pl.buy(b, pl.at(26, i), []order.LineRequest{pl.line("s6.large.2.linux", region, month, 1, 1, name("ecs", 2))}, true, false, true)
-		pl.buy(b, pl.at(1+i%3, i), []order.LineRequest{pl.line("rds.mysql.n1.large.2", region, month, 1, 1, name("rds", 1))}, false, false, false)
+		pl.buy(b, pl.at(26, i), []order.LineRequest{pl.line("s6.large.2.linux", region, month, 1, 1, name("ecs", 2))}, true, noCoupons, true)
+		pl.buy(b, pl.at(1+i%3, i), []order.LineRequest{pl.line("rds.mysql.n1.large.2", region, month, 1, 1, name("rds", 1))}, false, noCoupons, false)
 	case 1: // expired a week ago and kept for the retention period; an older one released
-		pl.buy(b, pl.at(38, i), []order.LineRequest{pl.line("s6.medium.2.linux", region, month, 1, 1, name("ecs", 2))}, true, false, false)
-		pl.buy(b, pl.at(110, i), []order.LineRequest{pl.line("evs.ssd.200g", region, month, 1, 1, name("evs", 2))}, true, false, false)
+		pl.buy(b, pl.at(38, i), []order.LineRequest{pl.line("s6.medium.2.linux", region, month, 1, 1, name("ecs", 2))}, true, noCoupons, false)
+		pl.buy(b, pl.at(110, i), []order.LineRequest{pl.line("evs.ssd.200g", region, month, 1, 1, name("evs", 2))}, true, noCoupons, false)
 	case 2: // a cache renewed every month by auto-renewal; an order cancelled by hand
-		pl.buy(b, pl.at(100, i), []order.LineRequest{pl.line("redis.single.1g", region, month, 1, 1, name("redis", 1))}, true, false, true)
-		p := pl.buy(b, pl.at(50, i), []order.LineRequest{pl.line("cce.s1.small", region, year, 1, 1, name("cce", 1))}, false, false, false)
+		pl.buy(b, pl.at(100, i), []order.LineRequest{pl.line("redis.single.1g", region, month, 1, 1, name("redis", 1))}, true, noCoupons, true)
+		p := pl.buy(b, pl.at(50, i), []order.LineRequest{pl.line("cce.s1.small", region, year, 1, 1, name("cce", 1))}, false, noCoupons, false)
 		pl.cancel(b, pl.at(50, i).Add(2*time.Hour), p, "客户暂缓采购")
 	case 3: // a server upgraded to a larger spec
-		p := pl.buy(b, pl.at(90, i), []order.LineRequest{pl.line("s6.medium.2.linux", region, month, 6, 1, name("ecs", 2))}, true, false, false)
+		p := pl.buy(b, pl.at(90, i), []order.LineRequest{pl.line("s6.medium.2.linux", region, month, 6, 1, name("ecs", 2))}, true, noCoupons, false)
 		pl.change(b, pl.at(45, i), p, 0, "s6.large.2.linux")
 	case 4: // a database unsubscribed with a refund; an order left unpaid until it timed out
-		p := pl.buy(b, pl.at(80, i), []order.LineRequest{pl.line("rds.mysql.n1.large.2", region, month, 3, 1, name("rds", 1))}, true, false, false)
+		p := pl.buy(b, pl.at(80, i), []order.LineRequest{pl.line("rds.mysql.n1.large.2", region, month, 3, 1, name("rds", 1))}, true, noCoupons, false)
 		pl.unsubscribe(b, pl.at(30, i), p, 0, "业务迁移，数据库不再使用")
-		pl.buy(b, pl.at(20, i), []order.LineRequest{pl.line("elb.dedicated.small.1", region, month, 3, 1, name("elb", 1))}, false, false, false)
+		pl.buy(b, pl.at(20, i), []order.LineRequest{pl.line("elb.dedicated.small.1", region, month, 3, 1, name("elb", 1))}, false, noCoupons, false)
 	case 5: // a disk renewed by hand; a renewal of the yearly server waiting for payment
-		p := pl.buy(b, pl.at(70, i), []order.LineRequest{pl.line("evs.ssd.200g", region, month, 2, 1, name("evs", 2))}, true, false, false)
+		p := pl.buy(b, pl.at(70, i), []order.LineRequest{pl.line("evs.ssd.200g", region, month, 2, 1, name("evs", 2))}, true, noCoupons, false)
 		pl.renew(b, pl.at(15, i), p, 0, month, 3, true)
 		pl.renew(b, pl.at(2, i), base, 0, year, 1, false)
 	case 6: // a server downgraded, the difference refunded
-		p := pl.buy(b, pl.at(60, i), []order.LineRequest{pl.line("s6.xlarge.2.linux", region, month, 3, 1, name("ecs", 2))}, true, false, false)
+		p := pl.buy(b, pl.at(60, i), []order.LineRequest{pl.line("s6.xlarge.2.linux", region, month, 3, 1, name("ecs", 2))}, true, noCoupons, false)
 		pl.change(b, pl.at(20, i), p, 0, "s6.large.2.linux")
 	}
 	// The distributor's customers got vouchers about three months ago;
 	// those who have started on theirs pay another order with them.
 	if b.voucherUsed {
 		pl.buy(b, pl.at(40-i, i), []order.LineRequest{pl.line("s6.large.2.linux", region, month, 2, 1, name("ecs", 3)),
-			pl.line("obs.package.standard.1tb", region, month, 2, 1, name("obs", 1))}, true, true, false)
+			pl.line("obs.package.standard.1tb", region, month, 2, 1, name("obs", 1))}, true, startedVoucher, false)
 	}
 }
 
@@ -509,8 +548,8 @@ func (pl *cloudPlan) planUnfunded(bs []*cloudBuyer) {
 	}
 	b := bs[0]
 	b.app = "lab"
-	pl.buy(b, pl.at(30, 1), []order.LineRequest{pl.line("s6.small.1.linux", "cn-east-3", catalogue.PeriodMonth, 1, 1, "ecs-lab-01")}, false, false, false)
+	pl.buy(b, pl.at(30, 1), []order.LineRequest{pl.line("s6.small.1.linux", "cn-east-3", catalogue.PeriodMonth, 1, 1, "ecs-lab-01")}, false, noCoupons, false)
 	pl.buy(b, pl.at(3, 2), []order.LineRequest{pl.line("s6.small.1.linux", "cn-east-3", catalogue.PeriodMonth, 1, 1, "ecs-lab-01"),
-		pl.line("evs.sata.100g", "cn-east-3", catalogue.PeriodMonth, 1, 1, "evs-lab-01")}, false, false, false)
+		pl.line("evs.sata.100g", "cn-east-3", catalogue.PeriodMonth, 1, 1, "evs-lab-01")}, false, noCoupons, false)
 	pl.launch(bs[1], pl.at(25, 3), "s6.medium.2.linux", "cn-east-3", "ecs-test-od-01", 1)
 }

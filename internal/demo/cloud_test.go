@@ -9,6 +9,7 @@ import (
 	"partnercenter/internal/customer"
 	"partnercenter/internal/demo"
 	"partnercenter/internal/ledger"
+	"partnercenter/internal/metering"
 	"partnercenter/internal/order"
 	"partnercenter/internal/store"
 	"partnercenter/internal/store/storetest"
@@ -203,6 +204,29 @@ func TestDemoCloud(t *testing.T) {
 			t.Errorf("authorised %d of %d resale customers, %d unfrozen without", granted, len(resale), missing)
 		}
 
+		// Months of metered pay-per-use hours, paid from balances, and a
+		// customer in arrears whose pay-per-use resources are frozen.
+		var usageHours, usageMonths int
+		var firstHour int64
+		if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*), COUNT(DISTINCT bill_month), COALESCE(MIN(fee_at), 0)
+			FROM fee_records WHERE source = 'usage'`).Scan(&usageHours, &usageMonths, &firstHour); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("metered %d hours over %d bill months", usageHours, usageMonths)
+		if usageHours < 5000 || usageMonths < 3 || store.Time(firstHour).After(now.AddDate(0, -2, 0)) {
+			t.Errorf("metered %d hours over %d bill months from %v", usageHours, usageMonths, store.Time(firstHour))
+		}
+		var arrears, frozenForArrears int
+		if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*), COUNT(frozen_at) FROM customer_arrears WHERE debt > 0`).
+			Scan(&arrears, &frozenForArrears); err != nil {
+			t.Fatal(err)
+		}
+		if arrears != 1 || frozenForArrears != 1 {
+			t.Errorf("customers in arrears %d, frozen for it %d", arrears, frozenForArrears)
+		}
+		if vs, err := metering.Check(ctx, db.Reader()); err != nil || len(vs) > 0 {
+			t.Errorf("metering check after the demo: %v %v", vs, err)
+		}
 		if vs, err := ledger.Check(ctx, db.Reader()); err != nil || len(vs) > 0 {
 			t.Errorf("ledger check after the demo: %v %v", vs, err)
 		}
