@@ -163,6 +163,9 @@ func (h *handler) routesTable() {
 
 	// The provider's 产品目录 (catalogue.go).
 	h.catalogueRoutes()
+
+	// 客户消费 (consumption*.go).
+	h.consumptionRoutes()
 }
 
 func perms(p ...auth.Permission) []auth.Permission { return p }

@@ -37,6 +37,7 @@ var partnerMenu = []menuEntry{
 	{"sales/business", "nav.customer_business", ""},
 	{"sales/business/vouchers", "nav.vouchers", "/console/vouchers"},
 	{"sales/business/cash", "nav.cash_coupons", "/console/cash-coupons"},
+	{"sales/business/consumption", "nav.consumption", "/console/consumption"},
 	{"sales/business/orders", "nav.customer_orders", "/console/orders"},
 	{"sales/billing", "nav.billing", ""},
 	{"sales/billing/funds", "nav.funds", "/console/funds"},

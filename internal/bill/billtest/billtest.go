@@ -5,6 +5,7 @@ package billtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -30,7 +31,8 @@ type Cloud struct {
 	VM, Disk *catalogue.Product
 }
 
-// Catalogue saves the service types, the region and the two products.
+// Catalogue saves the service types, the region and the two products (or
+// finds products of the same specs).
 func Catalogue(ctx context.Context, tx *store.Tx) (*Cloud, error) {
 	for _, s := range []catalogue.ServiceType{{Code: ServiceECS, NameZh: "弹性云服务器", NameEn: "Elastic Cloud Server"},
 		{Code: ServiceEVS, NameZh: "云硬盘", NameEn: "Elastic Volume Service"}} {
@@ -49,8 +51,20 @@ func Catalogue(ctx context.Context, tx *store.Tx) (*Cloud, error) {
 			ResourceTypeEn: "Volume", SpecCode: "sata.100g", SpecZh: "普通IO 100G", SpecEn: "SATA 100 GB", MonthlyPrice: 30_00,
 			YearlyPrice: 300_00, UsageUnit: "hour", UsageRate: 4_000_000, OnSale: true},
 	}
-	for _, p := range []*catalogue.Product{c.VM, c.Disk} {
-		if err := catalogue.Save(ctx, tx, p); err != nil {
+	for _, p := range []**catalogue.Product{&c.VM, &c.Disk} {
+		// A catalogue that has the spec already (the demo's) keeps it.
+		var id string
+		err := store.ScanErr(tx.QueryRowContext(ctx, `SELECT id FROM cloud_products WHERE spec_code = ?`, (*p).SpecCode).Scan(&id))
+		switch {
+		case err == nil:
+			if *p, err = catalogue.Get(ctx, tx, id); err != nil {
+				return nil, err
+			}
+		case errors.Is(err, store.ErrNotFound):
+			if err := catalogue.Save(ctx, tx, *p); err != nil {
+				return nil, err
+			}
+		default:
 			return nil, err
 		}
 	}
