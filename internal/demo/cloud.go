@@ -210,7 +210,11 @@ type cloudPlan struct {
 	today    time.Time // midnight UTC of the demo's day
 	products map[string]*catalogue.Product
 	events   []cloudEvent
+	launched int // buyers given pay-per-use resources so far
 }
+
+// launchDays are how many days ago the buyers' pay-per-use resources start.
+var launchDays = []int{70, 10, 18, 6, 95, 14, 24, 8, 12, 5, 16}
 
 // at is a moment daysAgo days back in office hours (UTC+8), spread by k.
 func (pl *cloudPlan) at(daysAgo, k int) time.Time {
@@ -480,11 +484,21 @@ func (pl *cloudPlan) planBuyer(b *cloudBuyer, i int, frozen bool) {
 	// customers holding cash coupons or vouchers they have started on:
 	// metering would spend those first, and the coupon pages of the demo
 	// show them as issued. Untouched vouchers are spent on an order before
-	// the launch.
+	// the launch. A few run for months, most for days or weeks: metering
+	// every hour of them is what takes longest when the demo loads.
 	onDemand := i%3 != 2
-	launchDay := 20 + (i*11)%90
 	if b.partner == "distributor" {
 		onDemand = !b.cash && !b.voucherUsed
+	}
+	launchDay := 0
+	if onDemand {
+		launchDay = launchDays[pl.launched%len(launchDays)]
+		pl.launched++
+	}
+	if frozen {
+		launchDay = max(launchDay, 12)
+	}
+	if b.partner == "distributor" {
 		launchDay = min(launchDay, 70)
 		if onDemand && b.voucherFresh {
 			pl.buy(b, pl.at(78, i), []order.LineRequest{pl.line("s6.large.2.linux", region, year, 1, 1, name("ecs", 4))}, true, anyVoucher, false)
