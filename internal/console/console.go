@@ -107,6 +107,7 @@ func (h *handler) routesTable() {
 	h.pageAndForm("/console/customers/{id}/resources/renew", resourceActors, h.renewResourcesPage)
 	h.pageAndForm("/console/customers/{id}/resources/unsubscribe", resourceActors, h.unsubscribeResourcesPage)
 	h.page("POST /console/customers/{id}/resources/auto-renew", resourceActors, h.setAutoRenewPage)
+	h.pageAndForm("/console/customers/{id}/resources/change", resourceActors, h.changeResourcePage)
 	h.page("GET /console/resellers", perms(auth.PermResellerView), h.resellersPage)
 	h.pageAndForm("/console/resellers/new", perms(auth.PermResellerManage), h.newResellerPage)
 	h.page("POST /console/resellers/invite", perms(auth.PermResellerManage), h.inviteReseller)

@@ -574,3 +574,102 @@ func (h *handler) setAutoRenewPage(c *call) error {
 	}
 	return c.done(key, back, r.Name)
 }
+
+// changeView is the 变更规格 page of one 包年/包月 resource.
+type changeView struct {
+	C       *customer.Customer
+	R       resourceRow
+	Targets []option // the specs it can change to
+	Action  string
+	Back    string
+	Loc     *time.Location
+}
+
+// changeTargets are the products a resource can change to: the other specs
+// of its resource type, on sale by the month in its region.
+func changeTargets(ctx context.Context, q store.Queryer, current *catalogue.Product, r *order.Resource, names *catalogueNames) ([]option, error) {
+	list, err := catalogue.List(ctx, q, catalogue.ProductFilter{ServiceTypeCode: current.ServiceTypeCode, OnSaleOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	out := []option{}
+	for _, p := range list {
+		if p.ID == current.ID || p.ResourceTypeCode != current.ResourceTypeCode || p.MonthlyPrice <= 0 || !p.SoldIn(r.RegionCode) {
+			continue
+		}
+		out = append(out, option{Value: p.ID, Label: p.SpecCode + " " + names.pick(p.SpecZh, p.SpecEn) + " (" + money.Format(p.MonthlyPrice) + "/" +
+			names.pick("月", "month") + ")"})
+	}
+	return out, nil
+}
+
+// changeResourcePage is 变更规格: a change order for the price difference
+// until expiry. An upgrade waits for payment in 客户订单; a downgrade
+// completes at once and refunds the difference to the customer's balance.
+func (h *handler) changeResourcePage(c *call) error {
+	ctx, q := c.r.Context(), h.app.DB.Reader()
+	cu, err := c.visibleCustomer("")
+	if err != nil {
+		return err
+	}
+	var f *form
+	if c.r.Method == http.MethodGet {
+		f = c.formFor(url.Values{"rid": c.r.URL.Query()["rid"]})
+	} else {
+		f = newForm(c.postForm())
+	}
+	c.formToken(f)
+	list, err := c.actionResources(ctx, q, cu, f.Values["rid"][:min(1, len(f.Values["rid"]))])
+	if err != nil {
+		return err
+	}
+	r := list[0]
+	names, err := loadCatalogueNames(ctx, q, c.lang)
+	if err != nil {
+		return err
+	}
+	current, err := catalogue.Get(ctx, q, r.ProductID)
+	if err != nil {
+		return err
+	}
+	v := changeView{C: cu, R: c.resourceRow(names, r), Action: resourcesPath(cu.ID) + "/change", Back: backToResources(f, cu), Loc: c.loc}
+	if v.Targets, err = changeTargets(ctx, q, current, r, names); err != nil {
+		return err
+	}
+	show := func(status int) error {
+		return c.render(status, "resources_change", &view{Title: "resources.change", Active: customersPath, Form: f, Data: v})
+	}
+	if c.r.Method == http.MethodGet {
+		return show(http.StatusOK)
+	}
+	if f.Get("product_id") == "" {
+		f.fieldError("product_id", c.t("resources.choose_spec"))
+	}
+	var o *order.Order
+	repeated := false
+	err = c.apply(f, func(ctx context.Context, tx *store.Tx) error {
+		if repeated, err = c.submittedBefore(ctx, tx, f); err != nil || repeated {
+			return err
+		}
+		if o, err = order.Change(ctx, tx, order.ChangeRequest{PartnerID: c.p.PartnerID, ResourceID: r.ID, ProductID: f.Get("product_id"),
+			CreatedBy: c.p.Username}); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Change{PartnerID: c.p.PartnerID, Action: "resource.change", ObjectType: "order", ObjectID: o.ID,
+			Before: map[string]any{"resource_id": r.ID, "spec_code": r.SpecCode},
+			After:  map[string]any{"product_id": f.Get("product_id"), "amount": money.Format(o.Amount), "paid": o.Status == order.StatusCompleted}})
+	})
+	if err != nil {
+		return err
+	}
+	if !f.ok() {
+		return show(http.StatusUnprocessableEntity)
+	}
+	if repeated || o == nil {
+		return c.done("funds.submitted_before", v.Back)
+	}
+	if o.Status == order.StatusPendingPayment {
+		return c.done("resources.changed_pending", v.Back, o.ID)
+	}
+	return c.done("resources.changed_done", v.Back, money.Format(-o.Amount))
+}

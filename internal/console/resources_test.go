@@ -26,6 +26,7 @@ type resourceSeed struct {
 	partnerID, customerID string
 	web, db, disk         *order.Resource
 	product               *catalogue.Product
+	bigger, smaller       *catalogue.Product // other specs of the product's resource type
 }
 
 // seedResources creates a resale customer of a demo partner, in the charge
@@ -69,6 +70,18 @@ func seedResources(t testing.TB, db *store.DB, partnerName, customerName, manage
 			YearlyPrice: 1000_00, OnSale: true}
 		if err := catalogue.Save(ctx, tx, s.product); err != nil {
 			return err
+		}
+		for _, spec := range []struct {
+			code    string
+			monthly int64
+			into    **catalogue.Product
+		}{{"rt.c6.xlarge", 200_00, &s.bigger}, {"rt.c6.medium", 50_00, &s.smaller}} {
+			p := *s.product
+			p.ID, p.SpecCode, p.SpecZh, p.SpecEn, p.MonthlyPrice, p.YearlyPrice = "", spec.code, spec.code, spec.code, spec.monthly, spec.monthly*10
+			if err := catalogue.Save(ctx, tx, &p); err != nil {
+				return err
+			}
+			*spec.into = &p
 		}
 		disk := &catalogue.Product{ServiceTypeCode: "hws.service.type.ebs", ResourceTypeCode: "hws.resource.type.volume", ResourceTypeZh: "云硬盘",
 			ResourceTypeEn: "Volume", SpecCode: "rt.sata.100g", SpecZh: "普通IO 100GB", SpecEn: "SATA 100 GB", UsageUnit: "hour", UsageRate: 1_234_567,
@@ -359,6 +372,66 @@ func TestResourcesRenewAndAutoRenew(t *testing.T) {
 		}
 		// The renewal order's audit entry.
 		if got := auditActions(t, db, s.partnerID, ""); !containsString(got, "resource.renew") {
+			t.Errorf("audit: %v", got)
+		}
+		// The batch: both VMs renewed by one order, paid at once.
+		_, body = c.get(renew + "?rid=" + s.web.ID + "&rid=" + s.db.ID)
+		if !strings.Contains(body, "web-1") || !strings.Contains(body, "db-1") {
+			t.Fatalf("the batch renewal page:\n%s", body)
+		}
+		before = customerBalance(t, db, s.customerID)
+		orders = countOrders(t, db, s.customerID)
+		resp, _ = c.post(renew, url.Values{"client": {clientField.FindStringSubmatch(body)[1]}, "rid": {s.web.ID, s.db.ID}, "period_type": {"2"},
+			"period_num": {"2"}, "autopay": {"1"}})
+		if resp.StatusCode != http.StatusSeeOther || countOrders(t, db, s.customerID) != orders+1 || customerBalance(t, db, s.customerID) != before-400_00 {
+			t.Errorf("batch renewal: %d, orders %d, balance %d → %d", resp.StatusCode, countOrders(t, db, s.customerID)-orders, before,
+				customerBalance(t, db, s.customerID))
+		}
+	})
+}
+
+func TestResourcesChangeSpec(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		_, c := signedIn(t, db, "distributor")
+		s := seedResources(t, db, "distributor", "res-buyer-01", "")
+		change := s.path() + "/change"
+		resp, body := c.get(change + "?rid=" + s.web.ID)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "rt.c6.xlarge") || !strings.Contains(body, "rt.c6.medium") ||
+			strings.Contains(body, "rt.sata.100g") {
+			t.Fatalf("the change page: %d\n%s", resp.StatusCode, body)
+		}
+		token := clientField.FindStringSubmatch(body)[1]
+		// Another resource type is refused next to the field.
+		disk := productBySpec(t, db, "rt.sata.100g")
+		resp, body = c.post(change, url.Values{"client": {token}, "rid": {s.web.ID}, "product_id": {disk.ID}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, nextTo("product_id", "order.change_target")) {
+			t.Errorf("a disk spec for a VM: %d", resp.StatusCode)
+		}
+		// An upgrade waits for payment.
+		orders := countOrders(t, db, s.customerID)
+		resp, _ = c.post(change, url.Values{"client": {token}, "rid": {s.web.ID}, "product_id": {s.bigger.ID}})
+		if resp.StatusCode != http.StatusSeeOther || countOrders(t, db, s.customerID) != orders+1 {
+			t.Fatalf("upgrade: %d", resp.StatusCode)
+		}
+		_, body = c.get(s.path())
+		if !strings.Contains(body, "待支付：请在客户订单中支付") || s.resource(t, db, s.web.ID).SpecCode != "rt.c6.large" {
+			t.Errorf("after asking for an upgrade")
+		}
+		// A downgrade applies at once and refunds the difference.
+		before := customerBalance(t, db, s.customerID)
+		resp, _ = c.post(change, url.Values{"client": {c.formToken(change + "?rid=" + s.db.ID)}, "rid": {s.db.ID}, "product_id": {s.smaller.ID}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("downgrade: %d", resp.StatusCode)
+		}
+		after := customerBalance(t, db, s.customerID)
+		if after-before < 45_00 || after-before > 55_00 || s.resource(t, db, s.db.ID).SpecCode != "rt.c6.medium" {
+			t.Errorf("downgrade: balance %d → %d, spec %s", before, after, s.resource(t, db, s.db.ID).SpecCode)
+		}
+		_, body = c.get(s.path())
+		if !strings.Contains(body, "规格已变更，"+money.Format(after-before)+"元已退回客户余额") {
+			t.Errorf("no message of the downgrade")
+		}
+		if got := auditActions(t, db, s.partnerID, ""); !containsString(got, "resource.change") {
 			t.Errorf("audit: %v", got)
 		}
 	})

@@ -69,7 +69,17 @@ var _ = register(
 	entry{"resources.unsubscribed_ok", "退订成功，%s元已退回客户余额", "Unsubscribed; %s CNY returned to the customer's balance"},
 	entry{"resources.nothing_changed", "以下资源无法操作，未做任何变更", "Nothing was changed: these resources cannot take the action"},
 
+	entry{"resources.change", "变更规格", "Change spec"},
+	entry{"resources.change_to", "变更为", "Change to"},
+	entry{"resources.change_rule", "按到期前剩余时长折算包月差价：升配生成变更订单，在客户订单中支付后生效；降配立即生效，差价退回客户余额。",
+		"The monthly price difference is charged pro rata to the time left: an upgrade creates a change order that takes effect once paid in Customer orders; a downgrade takes effect at once and refunds the difference to the customer's balance."},
+	entry{"resources.change_submit", "提交变更", "Change"},
+	entry{"resources.choose_spec", "请选择要变更的规格", "Choose the spec to change to"},
+	entry{"resources.changed_pending", "变更订单%s已创建，待支付：请在客户订单中支付", "Change order %s was created and waits for payment in Customer orders"},
+	entry{"resources.changed_done", "规格已变更，%s元已退回客户余额", "The spec is changed; %s CNY returned to the customer's balance"},
+
 	// Audit.
+	entry{"audit.action.resource.change", "变更规格", "Change resource spec"},
 	entry{"audit.action.resource.renew", "资源续费", "Renew resources"},
 	entry{"audit.action.resource.unsubscribe", "资源退订", "Unsubscribe resources"},
 	entry{"audit.action.resource.auto_renew", "设置自动续费", "Set auto-renewal"},
