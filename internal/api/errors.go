@@ -35,6 +35,8 @@ var errorCodes = []errorCode{
 	{"CBC.0999", http.StatusInternalServerError, apperr.Internal, true},
 	{"CBC.99000050", http.StatusBadRequest, apperr.Conflict, false},
 	{"CBC.99005003", http.StatusBadRequest, apperr.Insufficient, false},
+	{"CBC.30000009", http.StatusBadRequest, apperr.Conflict, false},
+	{"CBC.99003110", http.StatusBadRequest, apperr.Conflict, false},
 	{"APIGW.0101", http.StatusNotFound, apperr.NotFound, false},
 	{"APIGW.0201", http.StatusRequestEntityTooLarge, apperr.Invalid, false},
 	{"APIGW.0301", http.StatusUnauthorized, apperr.Unauthorized, true},

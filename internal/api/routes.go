@@ -39,4 +39,17 @@ var routes = []Route{
 	{Method: http.MethodGet, Pattern: "/v2/bills/subcustomer-bills/res-fee-records", OperationID: "ListSubCustomerBillDetail", Handle: listSubCustomerBillDetail},
 	{Method: http.MethodPost, Pattern: "/v2/bills/subcustomer-bills/res-fee-records/sub-customers/query", OperationID: "ListConsumeSubCustomers", Handle: listConsumeSubCustomers},
 	{Method: http.MethodGet, Pattern: "/v2/bills/partner-bills/subcustomer-bills/monthly-sum", OperationID: "ListSubcustomerMonthlyBills", Handle: listSubcustomerMonthlyBills},
+
+	// Orders and resources.
+	{Method: http.MethodGet, Pattern: "/v2/orders/customer-orders", OperationID: "ListCustomerOrders", Handle: listCustomerOrders},
+	{Method: http.MethodGet, Pattern: "/v2/orders/customer-orders/details/{order_id}", OperationID: "ShowCustomerOrderDetails", Handle: showCustomerOrderDetails},
+	{Method: http.MethodPost, Pattern: "/v3/orders/customer-orders/pay", OperationID: "PayOrders", Mutates: true, Handle: payOrders},
+	{Method: http.MethodPut, Pattern: "/v2/orders/customer-orders/cancel", OperationID: "CancelCustomerOrder", Mutates: true, Handle: cancelCustomerOrder},
+	{Method: http.MethodGet, Pattern: "/v2/orders/customer-orders/order-coupons", OperationID: "ListOrderCouponsByOrderId", Handle: listOrderCouponsByOrderId},
+	{Method: http.MethodPost, Pattern: "/v2/orders/suscriptions/resources/query", OperationID: "ListPayPerUseCustomerResources", Handle: listPayPerUseCustomerResources},
+	{Method: http.MethodPost, Pattern: "/v2/partners/sub-customers/on-demand-resources/query", OperationID: "ListCustomerOnDemandResources", Handle: listCustomerOnDemandResources},
+	{Method: http.MethodPost, Pattern: "/v2/orders/subscriptions/resources/renew", OperationID: "RenewalResources", Mutates: true, Handle: renewalResources},
+	{Method: http.MethodPost, Pattern: "/v2/orders/subscriptions/resources/unsubscribe", OperationID: "CancelResourcesSubscription", Mutates: true, Handle: cancelResourcesSubscription},
+	{Method: http.MethodPost, Pattern: "/v2/orders/subscriptions/resources/autorenew/{resource_id}", OperationID: "AutoRenewalResources", Mutates: true, Handle: autoRenewalResources},
+	{Method: http.MethodDelete, Pattern: "/v2/orders/subscriptions/resources/autorenew/{resource_id}", OperationID: "CancelAutoRenewalResources", Mutates: true, Handle: cancelAutoRenewalResources},
 }
