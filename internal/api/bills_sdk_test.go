@@ -19,10 +19,10 @@ import (
 )
 
 // consumption is the money landscape after the distributor's resale
-// customer bought a VM for a month (100.00) and used a disk for two hours
-// this month (0.04 + 0.05) and one hour last month (12.34, of which the
-// balance covered 10.00); the other distributor's customer and reseller A's
-// customer used a disk on credit only.
+// customer used an SSD for an hour last month (12.34), bought a VM for a
+// month (100.00) and used a disk for two hours this month (0.04 each), all
+// paid from its balance; the other distributor's customer and reseller A's
+// customer, who have no money, used a disk for an hour on debt.
 type consumption struct {
 	*money
 	cloud          *billtest.Cloud
@@ -31,6 +31,7 @@ type consumption struct {
 	otherCust      *customer.Customer
 	allocated      int64
 	thisHour, prev time.Time
+	disk           string
 }
 
 func newConsumption(t *testing.T, db *store.DB) *consumption {
@@ -51,31 +52,30 @@ func newConsumption(t *testing.T, db *store.DB) *consumption {
 	if err := billtest.Authorise(ctx, db, m.dist.ID, m.resale.ID); err != nil {
 		t.Fatal(err)
 	}
+	meter := func(partnerID, customerID string, p *catalogue.Product, from time.Time) string {
+		t.Helper()
+		id, _, err := billtest.Meter(ctx, db, billtest.Usage{PartnerID: partnerID, CustomerID: customerID, Product: p, From: from, Hours: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	c.thisHour = c.month.Start().Add(time.Hour)
+	c.prev = c.month.Add(-1).Start().Add(5 * time.Hour)
+	meter(m.dist.ID, m.resale.ID, c.cloud.SSD, c.prev)
 	o, err := billtest.PayOrder(ctx, db, m.dist.ID, m.resale.ID, nil, order.LineRequest{ProductID: c.cloud.VM.ID, Region: billtest.Region,
 		PeriodType: catalogue.PeriodMonth, PeriodNum: 1, Quantity: 1, Name: "web-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.orderID = o.ID
-	c.thisHour = c.month.Start().Add(time.Hour)
-	c.prev = c.month.Add(-1).Start().Add(5 * time.Hour)
-	if err := db.InTx(ctx, func(tx *store.Tx) error {
-		for _, h := range []billtest.Hour{
-			{PartnerID: m.dist.ID, CustomerID: m.resale.ID, ResourceID: "disk-1", At: c.thisHour, Amount: 4},
-			{PartnerID: m.dist.ID, CustomerID: m.resale.ID, ResourceID: "disk-1", At: c.thisHour.Add(time.Hour), Amount: 5},
-			{PartnerID: m.dist.ID, CustomerID: m.resale.ID, ResourceID: "disk-1", At: c.prev, Amount: 12_34, Debt: 2_34},
-			{PartnerID: m.dist2.ID, CustomerID: c.otherCust.ID, ResourceID: "disk-2", At: c.thisHour, Amount: 5_00, Debt: 5_00},
-			{PartnerID: m.resA.ID, CustomerID: m.resACust.ID, ResourceID: "disk-3", At: c.thisHour, Amount: 7_00, Debt: 7_00},
-		} {
-			h.Product = c.cloud.Disk
-			if err := billtest.Usage(ctx, tx, h); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
+	id, _, err := billtest.Meter(ctx, db, billtest.Usage{PartnerID: m.dist.ID, CustomerID: m.resale.ID, Product: c.cloud.Disk, From: c.thisHour, Hours: 2})
+	if err != nil {
 		t.Fatal(err)
 	}
+	c.disk = id
+	meter(m.dist2.ID, c.otherCust.ID, c.cloud.Disk, c.thisHour)
+	meter(m.resA.ID, m.resACust.ID, c.cloud.Disk, c.thisHour)
 	return c
 }
 
@@ -127,7 +127,7 @@ func TestBillDetailsThroughTheSDK(t *testing.T) {
 				dec(t, r.CashAmount, "100")
 				dec(t, r.CouponAmount, "0")
 			case bill.DetailUsage:
-				if *r.ChargingMode != 3 || *r.PeriodType != 25 || *r.ResourceId != "disk-1" || *r.ServiceTypeName != "云硬盘" ||
+				if *r.ChargingMode != 3 || *r.PeriodType != 25 || *r.ResourceId != c.disk || *r.ServiceTypeName != "云硬盘" ||
 					r.UsageAmount == nil || !r.UsageAmount.Equal(decimal.NewFromInt(1)) || *r.TradeId != *r.Id {
 					t.Fatalf("usage record %+v", r)
 				}
@@ -138,7 +138,7 @@ func TestBillDetailsThroughTheSDK(t *testing.T) {
 				t.Fatalf("detail type %d", *r.BillDetailType)
 			}
 		}
-		dec(t, &sum, "100.09")
+		dec(t, &sum, "100.08")
 
 		// Filters and paging.
 		page := details(model.ListSubCustomerBillDetailRequest{Offset: ptr(int32(2)), Limit: ptr(int32(1))})
@@ -171,12 +171,12 @@ func TestBillDetailsThroughTheSDK(t *testing.T) {
 		if r := (*en.FeeRecords)[0]; *r.ServiceTypeName != "Elastic Volume Service" || *r.RegionName != "CN North-Beijing4" {
 			t.Fatalf("english names %+v", r)
 		}
-		// Last month's hour: what the balance did not cover is debt.
+		// Last month's hour.
 		prev := details(model.ListSubCustomerBillDetailRequest{BillCycle: c.month.Add(-1).String()})
 		r := (*prev.FeeRecords)[0]
 		dec(t, r.PaymentAmount, "12.34")
-		dec(t, r.CashAmount, "10")
-		dec(t, r.DebtAmount, "2.34")
+		dec(t, r.CashAmount, "12.34")
+		dec(t, r.DebtAmount, "0")
 
 		// Another distributor's customer reads as having nothing; a
 		// reseller's customers are read by naming the reseller.
@@ -186,9 +186,13 @@ func TestBillDetailsThroughTheSDK(t *testing.T) {
 		if got := details(model.ListSubCustomerBillDetailRequest{CustomerId: c.resACust.ID}); *got.TotalCount != 0 {
 			t.Fatalf("reseller's customer without indirect_partner_id: %d", *got.TotalCount)
 		}
-		if got := details(model.ListSubCustomerBillDetailRequest{CustomerId: c.resACust.ID, IndirectPartnerId: ptr(c.resA.ID)}); *got.TotalCount != 1 {
+		got := details(model.ListSubCustomerBillDetailRequest{CustomerId: c.resACust.ID, IndirectPartnerId: ptr(c.resA.ID)})
+		if *got.TotalCount != 1 || *(*got.FeeRecords)[0].PartnerId != c.resA.ID {
 			t.Fatalf("reseller's customer: %d", *got.TotalCount)
 		}
+		// What its balance could not cover is debt.
+		dec(t, (*got.FeeRecords)[0].DebtAmount, "0.04")
+		dec(t, (*got.FeeRecords)[0].CashAmount, "0")
 		_, err := c.c.ListSubCustomerBillDetail(&model.ListSubCustomerBillDetailRequest{BillCycle: c.month.String(), CustomerId: c.resale.ID,
 			IndirectPartnerId: ptr(c.resC.ID)})
 		wantSDKError(t, err, http.StatusNotFound, "PC.0404")
@@ -261,7 +265,7 @@ func TestConsumingCustomersAndMonthlyBillsThroughTheSDK(t *testing.T) {
 		if *usage.Count != 1 {
 			t.Fatalf("pay-per-use bills %v", usage)
 		}
-		dec(t, (*usage.BillSums)[0].Amount, "0.09")
+		dec(t, (*usage.BillSums)[0].Amount, "0.08")
 		for _, empty := range []model.ListSubcustomerMonthlyBillsRequest{
 			{Cycle: c.month.String(), ChargeMode: "1", BillType: ptr("1")},
 			{Cycle: c.month.String(), ChargeMode: "11"},
@@ -315,7 +319,7 @@ func TestConsumingCustomersAndMonthlyBillsThroughTheSDK(t *testing.T) {
 		if !fromBills.Equal(spent) || !fromDetails.Equal(spent) {
 			t.Fatalf("bills %s, details %s, ledger %s", fromBills, fromDetails, spent)
 		}
-		if !spent.Equal(decimal.RequireFromString("110.09")) {
+		if !spent.Equal(decimal.RequireFromString("112.42")) {
 			t.Fatalf("spent %s", spent)
 		}
 	})

@@ -18,6 +18,7 @@ import (
 	"partnercenter/internal/exports"
 	"partnercenter/internal/funds"
 	"partnercenter/internal/ledger"
+	"partnercenter/internal/metering"
 	"partnercenter/internal/order"
 	"partnercenter/internal/partner"
 	"partnercenter/internal/platform/apperr"
@@ -128,35 +129,22 @@ func newScene(t *testing.T, db *store.DB) *scene {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	// Pay-per-use hours: c1 three hours this month and five two months ago
-	// (before its manager took charge), c2 two hours last month of which the
-	// balance covers only part, c3 one hour.
-	s.disk = "disk-" + storetest.Name("r")
-	hours := []billtest.Hour{
-		{CustomerID: s.c1.ID, ResourceID: s.disk, At: s.now.Truncate(time.Hour).Add(time.Hour), Amount: 4},
-		{CustomerID: s.c1.ID, ResourceID: s.disk, At: s.now.Truncate(time.Hour).Add(2 * time.Hour), Amount: 5},
-		{CustomerID: s.c1.ID, ResourceID: s.disk, At: s.now.Truncate(time.Hour).Add(3 * time.Hour), Amount: 4},
-		{CustomerID: s.c2.ID, ResourceID: "disk-b", At: s.month.Add(-1).Start().Add(time.Hour), Amount: 30_00},
-		{CustomerID: s.c2.ID, ResourceID: "disk-b", At: s.month.Add(-1).Start().Add(2 * time.Hour), Amount: 30_00, Debt: 10_00},
-		{CustomerID: s.c3.ID, ResourceID: "disk-c", At: s.now.Truncate(time.Hour).Add(time.Hour), Amount: 7_00},
-	}
-	for i := range 5 {
-		hours = append(hours, billtest.Hour{CustomerID: s.c1.ID, ResourceID: s.disk, At: s.month.Add(-2).Start().Add(time.Duration(i) * time.Hour), Amount: 37})
-	}
-	if err := db.InTx(ctx, func(tx *store.Tx) error {
-		for _, h := range hours {
-			h.PartnerID, h.Product = s.p.ID, s.cloud.Disk
-			if h.CustomerID == s.c3.ID {
-				h.PartnerID = s.other.ID
-			}
-			if err := billtest.Usage(ctx, tx, h); err != nil {
-				return err
-			}
+	// Pay-per-use hours, metered in time order: c1 five hours of a disk
+	// two months ago (before its manager took charge) and three this month,
+	// c2 five hours of an SSD last month (61.70) of which its balance
+	// covered 50.00, c3 one hour.
+	meter := func(partnerID, customerID string, p *catalogue.Product, from time.Time, hours int) string {
+		t.Helper()
+		id, _, err := billtest.Meter(ctx, db, billtest.Usage{PartnerID: partnerID, CustomerID: customerID, Product: p, From: from, Hours: hours})
+		if err != nil {
+			t.Fatal(err)
 		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
+		return id
 	}
+	meter(s.p.ID, s.c1.ID, s.cloud.Disk, s.month.Add(-2).Start(), 5)
+	meter(s.p.ID, s.c2.ID, s.cloud.SSD, s.month.Add(-1).Start().Add(time.Hour), 5)
+	s.disk = meter(s.p.ID, s.c1.ID, s.cloud.Disk, s.now.Truncate(time.Hour).Add(time.Hour), 3)
+	meter(s.other.ID, s.c3.ID, s.cloud.Disk, s.now.Truncate(time.Hour).Add(time.Hour), 1)
 	return s
 }
 
@@ -244,7 +232,7 @@ func TestBillsAgreeWithLedgerToTheFen(t *testing.T) {
 			}
 		}
 		// The figures of the scene: c1 paid 130.00 (30.00 by coupon), got
-		// back the VM's balance share, and used 0.13 + 5 × 0.37.
+		// back the VM's balance share, and used 3 hours of 0.04 this month.
 		tot, err := bill.Total(ctx, db.Reader(), bill.Filter{Scope: s.scope(), Month: s.month, CustomerID: s.c1.ID})
 		if err != nil {
 			t.Fatal(err)
@@ -253,7 +241,7 @@ func TestBillsAgreeWithLedgerToTheFen(t *testing.T) {
 			t.Fatalf("c1 this month: %+v", tot)
 		}
 		prev, err := bill.Total(ctx, db.Reader(), bill.Filter{Scope: s.scope(), Month: s.month.Add(-1), CustomerID: s.c2.ID})
-		if err != nil || prev != (bill.Sums{Count: 2, Amount: 60_00, Balance: 50_00, Debt: 10_00}) {
+		if err != nil || prev != (bill.Sums{Count: 5, Amount: 61_70, Balance: 50_00, Debt: 11_70}) {
 			t.Fatalf("c2 last month: %+v %v", prev, err)
 		}
 	})
@@ -305,7 +293,7 @@ func TestScopesAndAttribution(t *testing.T) {
 			byManager[m.ManagerUserID] = sums
 		}
 		c1now, _ := bill.Total(ctx, q, bill.Filter{Scope: s.scope(), Month: s.month, CustomerID: s.c1.ID})
-		if byManager[s.manager.ID].Amount != c1now.Amount || byManager[""].Count != 5+2 {
+		if byManager[s.manager.ID].Amount != c1now.Amount || byManager[""].Count != 5+5 {
 			t.Fatalf("performance %+v, c1 this month %+v", byManager, c1now)
 		}
 		attributed, err := bill.Total(ctx, q, bill.Filter{Scope: s.scope(), Month: s.month, ManagerUserID: s.manager.ID})
@@ -480,6 +468,91 @@ func TestExportOfDetails(t *testing.T) {
 		})
 		if e, ok := apperr.As(err); !ok || e.Key != "bill.month_format" {
 			t.Fatalf("bad month: %v", err)
+		}
+	})
+}
+
+// Hours metered by the metering job over a day and a half: the bills' sums
+// agree with the ledger and with the customers' arrears to the fen, and with
+// what the job says it did.
+func TestMeteredHoursAgreeWithLedger(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s := newScene(t, db)
+		// c1 has money left; c4 has 1.00 and goes into arrears.
+		var c4 *customer.Customer
+		if err := db.InTx(ctx, func(tx *store.Tx) (err error) {
+			if c4, err = customer.Create(ctx, tx, s.p, customer.NewCustomer{DomainName: storetest.Name("delta")}, false); err != nil {
+				return err
+			}
+			_, err = funds.Allocate(ctx, tx, s.p.ID, c4.ID, 1_00, "", "tester", "")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		start := s.now.Truncate(time.Hour).Add(5 * time.Hour)
+		var disks []*order.Resource
+		if err := db.InTxAt(ctx, start, func(tx *store.Tx) error {
+			for _, c := range []*customer.Customer{s.c1, c4} {
+				r, err := order.LaunchPayPerUse(ctx, tx, s.p.ID, c.ID, s.cloud.Disk.ID, billtest.Region, "", 3)
+				if err != nil {
+					return err
+				}
+				disks = append(disks, r)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		before := map[string]int64{s.c1.ID: ledgerMoves(t, db, s.c1.ID), c4.ID: ledgerMoves(t, db, c4.ID)}
+		res, err := metering.Run(ctx, db, start.Add(36*time.Hour), metering.Options{Window: 6 * time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.ResourceHours < 36 || res.Debt == 0 {
+			t.Fatalf("metering %+v", res)
+		}
+		if v, err := ledger.Check(ctx, db.Reader()); err != nil || len(v) > 0 {
+			t.Fatalf("ledger check: %v %v", v, err)
+		}
+		var all bill.Sums
+		for i, c := range []*customer.Customer{s.c1, c4} {
+			var metered bill.Sums
+			for _, m := range []bill.Month{s.month, s.month.Add(1)} {
+				part, err := bill.Total(ctx, db.Reader(), bill.Filter{Scope: s.scope(), Month: m, CustomerID: c.ID, ResourceID: disks[i].ID})
+				if err != nil {
+					t.Fatal(err)
+				}
+				metered.Add(part)
+			}
+			all.Add(metered)
+			if metered.Count == 0 || metered.Amount != metered.Coupon+metered.Balance+metered.Debt {
+				t.Fatalf("%s: %+v", c.DomainName, metered)
+			}
+			if got := ledgerMoves(t, db, c.ID) - before[c.ID]; got != metered.Balance {
+				t.Fatalf("%s: the ledger took %d for the hours, the bills say %d", c.DomainName, got, metered.Balance)
+			}
+			arrears, err := metering.GetArrears(ctx, db.Reader(), c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if arrears.Debt+arrears.Settled != metered.Debt {
+				t.Fatalf("%s: arrears %+v, the bills' debt %d", c.DomainName, arrears, metered.Debt)
+			}
+		}
+		if all.Amount != res.Amount || all.Balance != res.Balance || all.Debt != res.Debt || all.Count != res.ResourceHours {
+			t.Fatalf("bills %+v, metering %+v", all, res)
+		}
+		// The month's sums are the sum of its records.
+		var direct bill.Sums
+		if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(amount), 0), COALESCE(SUM(coupon_amount), 0),
+			COALESCE(SUM(balance_amount), 0), COALESCE(SUM(debt_amount), 0) FROM fee_records WHERE partner_id = ? AND bill_month = ?`,
+			s.p.ID, int(s.month)).Scan(&direct.Count, &direct.Amount, &direct.Coupon, &direct.Balance, &direct.Debt); err != nil {
+			t.Fatal(err)
+		}
+		tot, err := bill.Total(ctx, db.Reader(), bill.Filter{Scope: s.scope(), Month: s.month})
+		if err != nil || tot != direct {
+			t.Fatalf("month %+v, records %+v (%v)", tot, direct, err)
 		}
 	})
 }

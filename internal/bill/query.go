@@ -168,7 +168,8 @@ type Sums struct {
 	Debt    int64 // what the balance could not cover (arrears)
 }
 
-func (s *Sums) add(o Sums) {
+// Add adds other sums to these.
+func (s *Sums) Add(o Sums) {
 	s.Count += o.Count
 	s.Amount += o.Amount
 	s.Coupon += o.Coupon

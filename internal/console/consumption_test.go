@@ -20,11 +20,11 @@ import (
 	"partnercenter/internal/store/storetest"
 )
 
-// consumers are two new resale customers of the demo distributor with
-// some consumption: alpha (in the charge of
-// distributor-manager) used 3 hours of 12.34 this month and one of 99.99
-// last month; beta one hour of 56.78 this month, of which its balance
-// covered 50.00.
+// consumers are two new resale customers of the demo distributor, each
+// given 50.00, with some consumption metered: alpha (in the charge of
+// distributor-manager) used an SSD for an hour last month (12.34) and
+// three this month (37.02); beta five hours this month (61.70), of which
+// its balance covered 50.00.
 type consumers struct {
 	alpha, beta   *customer.Customer
 	distributor   string
@@ -55,9 +55,9 @@ func addConsumption(t *testing.T, db *store.DB) *consumers {
 		t.Fatal(err)
 	}
 	s.alphaThisHour = s.month.Start().Add(time.Hour)
+	var cloud *billtest.Cloud
 	err = db.InTx(ctx, func(tx *store.Tx) error {
-		cloud, err := billtest.Catalogue(ctx, tx)
-		if err != nil {
+		if cloud, err = billtest.Catalogue(ctx, tx); err != nil {
 			return err
 		}
 		if _, err := funds.Recharge(ctx, tx, s.distributor, 1_000_00, "bank_transfer", "", ""); err != nil {
@@ -68,25 +68,21 @@ func addConsumption(t *testing.T, db *store.DB) *consumers {
 				return err
 			}
 		}
-		if _, _, err := customer.AssignManager(ctx, tx, s.distributor, s.alpha.ID, manager, time.Time{}); err != nil {
-			return err
-		}
-		for _, h := range []billtest.Hour{
-			{CustomerID: s.alpha.ID, ResourceID: "disk-a", At: s.alphaThisHour, Amount: 12_34},
-			{CustomerID: s.alpha.ID, ResourceID: "disk-a", At: s.alphaThisHour.Add(time.Hour), Amount: 12_34},
-			{CustomerID: s.alpha.ID, ResourceID: "disk-a", At: s.alphaThisHour.Add(2 * time.Hour), Amount: 12_34, Debt: 9_04},
-			{CustomerID: s.alpha.ID, ResourceID: "disk-a", At: s.month.Add(-1).Start().Add(time.Hour), Amount: 99_99, Debt: 99_99},
-			{CustomerID: s.beta.ID, ResourceID: "disk-b", At: s.month.Start().Add(time.Hour), Amount: 56_78, Debt: 6_78},
-		} {
-			h.PartnerID, h.Product = s.distributor, cloud.Disk
-			if err := billtest.Usage(ctx, tx, h); err != nil {
-				return err
-			}
-		}
-		return nil
+		_, _, err := customer.AssignManager(ctx, tx, s.distributor, s.alpha.ID, manager, time.Time{})
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, u := range []billtest.Usage{
+		{CustomerID: s.alpha.ID, From: s.month.Add(-1).Start().Add(time.Hour), Hours: 1},
+		{CustomerID: s.alpha.ID, From: s.alphaThisHour, Hours: 3},
+		{CustomerID: s.beta.ID, From: s.alphaThisHour.Add(3 * time.Hour), Hours: 5},
+	} {
+		u.PartnerID, u.Product = s.distributor, cloud.SSD
+		if _, _, err := billtest.Meter(ctx, db, u); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return s
 }
@@ -119,12 +115,12 @@ func TestConsumptionSummaryAndTrend(t *testing.T) {
 			t.Fatalf("month options %v", months)
 		}
 		row := summaryRow(t, body, s.alpha.ID)
-		for _, want := range []string{s.alpha.DomainName, "代售", ">3<", "37.02", "27.98", "9.04"} {
+		for _, want := range []string{s.alpha.DomainName, "代售", ">3<", "37.02", "0.00"} {
 			if !strings.Contains(row, want) {
 				t.Fatalf("alpha's row lacks %q: %s", want, row)
 			}
 		}
-		if row := summaryRow(t, body, s.beta.ID); !strings.Contains(row, "56.78") || !strings.Contains(row, "6.78") {
+		if row := summaryRow(t, body, s.beta.ID); !strings.Contains(row, "61.70") || !strings.Contains(row, "50.00") || !strings.Contains(row, "11.70") {
 			t.Fatalf("beta's row: %s", row)
 		}
 		// The chart: an SVG with a title and description, a bar per month,
@@ -142,7 +138,7 @@ func TestConsumptionSummaryAndTrend(t *testing.T) {
 		_, body = c.get("/console/consumption?" + url.Values{"customer": {s.alpha.DomainName}}.Encode())
 		_, figures, _ := strings.Cut(body, `id="trend-figures"`)
 		if !strings.Contains(body, s.alpha.DomainName+" 近18个月消费趋势") ||
-			!regexp.MustCompile(`<th scope="row">`+s.month.Add(-1).String()+`</th><td class="num">99.99</td><td class="num">1</td>`).MatchString(figures) ||
+			!regexp.MustCompile(`<th scope="row">`+s.month.Add(-1).String()+`</th><td class="num">12.34</td><td class="num">1</td>`).MatchString(figures) ||
 			!regexp.MustCompile(`<th scope="row">`+s.month.String()+`</th><td class="num">37.02</td><td class="num">3</td>`).MatchString(figures) {
 			t.Fatalf("alpha's trend: %s", figures)
 		}
@@ -190,7 +186,7 @@ func TestConsumptionDetailsAndExport(t *testing.T) {
 		if rows != 3 || !strings.Contains(body, "消费-使用") || !strings.Contains(body, "云硬盘") || !strings.Contains(body, "华北-北京四") {
 			t.Fatalf("%d rows: %s", rows, tableBody(body))
 		}
-		if !strings.Contains(body, `<strong>37.02</strong>`) || !strings.Contains(body, "9.04") {
+		if strings.Count(body, `<strong>37.02</strong>`) != 2 || !strings.Contains(body, `<strong>0.00</strong>`) {
 			t.Fatal("the totals")
 		}
 		if !strings.Contains(body, i18n.DateTime(s.alphaThisHour, i18n.Location("Asia/Shanghai"))) {

@@ -1,20 +1,17 @@
 // Package billtest builds consumption for tests of bills: a small
-// catalogue, paid orders, and pay-per-use hours charged to a customer's
-// balance and recorded as fee records the way metering records them.
+// catalogue, paid orders, and pay-per-use hours metered by the metering
+// job.
 package billtest
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
-	"partnercenter/internal/bill"
 	"partnercenter/internal/catalogue"
 	"partnercenter/internal/customer"
-	"partnercenter/internal/funds"
+	"partnercenter/internal/metering"
 	"partnercenter/internal/order"
-	"partnercenter/internal/platform/ids"
 	"partnercenter/internal/store"
 )
 
@@ -25,10 +22,11 @@ const (
 	Region     = "cn-north-4"
 )
 
-// Cloud is the catalogue's products: a VM sold by the month and a disk sold
-// by the month and by the hour.
+// Cloud is the catalogue's products: a VM sold by the month, a disk sold by
+// the month and by the hour (0.04 an hour) and an SSD by the hour only
+// (12.34 an hour).
 type Cloud struct {
-	VM, Disk *catalogue.Product
+	VM, Disk, SSD *catalogue.Product
 }
 
 // Catalogue saves the service types, the region and the two products (or
@@ -50,8 +48,11 @@ func Catalogue(ctx context.Context, tx *store.Tx) (*Cloud, error) {
 		Disk: &catalogue.Product{ServiceTypeCode: ServiceEVS, ResourceTypeCode: "hws.resource.type.volume", ResourceTypeZh: "云硬盘",
 			ResourceTypeEn: "Volume", SpecCode: "sata.100g", SpecZh: "普通IO 100G", SpecEn: "SATA 100 GB", MonthlyPrice: 30_00,
 			YearlyPrice: 300_00, UsageUnit: "hour", UsageRate: 4_000_000, OnSale: true},
+		SSD: &catalogue.Product{ServiceTypeCode: ServiceEVS, ResourceTypeCode: "hws.resource.type.volume", ResourceTypeZh: "云硬盘",
+			ResourceTypeEn: "Volume", SpecCode: "ssd.test.1t", SpecZh: "超高IO 1T", SpecEn: "Ultra-high I/O 1 TB", UsageUnit: "hour",
+			UsageRate: 1_234_000_000, OnSale: true},
 	}
-	for _, p := range []**catalogue.Product{&c.VM, &c.Disk} {
+	for _, p := range []**catalogue.Product{&c.VM, &c.Disk, &c.SSD} {
 		// A catalogue that has the spec already (the demo's) keeps it.
 		var id string
 		err := store.ScanErr(tx.QueryRowContext(ctx, `SELECT id FROM cloud_products WHERE spec_code = ?`, (*p).SpecCode).Scan(&id))
@@ -101,42 +102,40 @@ func PayOrder(ctx context.Context, db *store.DB, partnerID, customerID string, c
 	return o, err
 }
 
-// Hour is one pay-per-use resource-hour to charge.
-type Hour struct {
+// Usage is pay-per-use consumption to meter: a resource of a product
+// running for some hours from a moment on.
+type Usage struct {
 	PartnerID  string
 	CustomerID string
 	Product    *catalogue.Product
-	ResourceID string
-	At         time.Time // the hour's start
-	Amount     int64     // due
-	Debt       int64     // the part the balance does not cover
+	Quantity   int       // units (1 when zero)
+	From       time.Time // launched then; metered from this hour
+	Hours      int
 }
 
-// Usage charges a resource-hour to the customer's balance (all of it but
-// the debt) and records its fee record, attributed to the manager in charge
-// at the hour, as metering does.
-func Usage(ctx context.Context, tx *store.Tx, h Hour) error {
-	m, err := customer.ManagerAt(ctx, tx, h.CustomerID, h.At)
-	if err != nil {
+// Meter launches the resource at From, releases it Hours later and runs
+// the metering job then, which charges its hours (coupons, then balance,
+// then debt) and writes their fee records. Runs must come in time order:
+// each meters everything due by its end.
+func Meter(ctx context.Context, db *store.DB, u Usage) (string, metering.Result, error) {
+	if u.Quantity == 0 {
+		u.Quantity = 1
+	}
+	var r *order.Resource
+	err := db.InTxAt(ctx, u.From, func(tx *store.Tx) (err error) {
+		r, err = order.LaunchPayPerUse(ctx, tx, u.PartnerID, u.CustomerID, u.Product.ID, Region, "", u.Quantity)
 		return err
+	})
+	if err != nil {
+		return "", metering.Result{}, err
 	}
-	manager := ""
-	if m != nil {
-		manager = m.UserID
+	end := u.From.Add(time.Duration(u.Hours) * time.Hour)
+	if err := db.InTxAt(ctx, end, func(tx *store.Tx) error {
+		_, err := metering.Release(ctx, tx, customer.PartnerScope(u.PartnerID), r.ID)
+		return err
+	}); err != nil {
+		return "", metering.Result{}, err
 	}
-	ref := fmt.Sprintf("usage:%s:%d", h.ResourceID, store.Micros(h.At))
-	if paid := h.Amount - h.Debt; paid > 0 {
-		if _, err := funds.ChargeCustomer(ctx, tx, funds.Charge{PartnerID: h.PartnerID, CustomerID: h.CustomerID, Amount: paid,
-			ClientID: ref, Meta: map[string]string{"resource_id": h.ResourceID}}); err != nil {
-			return err
-		}
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO fee_records (id, ref, source, partner_id, customer_id, charging_mode, resource_id,
-		service_type_code, resource_type_code, product_id, region_code, fee_at, bill_month, usage_quantity, rated_amount, amount,
-		coupon_amount, balance_amount, debt_amount, manager_user_id, created_at)
-		VALUES (?, ?, 'usage', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, 0, ?, ?, ?, ?)`,
-		ids.New(), ref, h.PartnerID, h.CustomerID, bill.ChargingPayPerUse, h.ResourceID, h.Product.ServiceTypeCode,
-		h.Product.ResourceTypeCode, h.Product.ID, Region, store.Micros(h.At), int(bill.MonthOf(h.At)), h.Amount*catalogue.RatePerFen,
-		h.Amount, h.Amount-h.Debt, h.Debt, manager, store.Micros(tx.Now))
-	return err
+	res, err := metering.Run(ctx, db, end, metering.Options{})
+	return r.ID, res, err
 }
