@@ -184,7 +184,6 @@ type cloudBuyer struct {
 	c         *customer.Customer
 	operator  string // who places the orders
 	app       string // what the customer runs, for resource names
-	funded    bool   // has a balance to pay from
 	// The customer's usable coupons when the cloud's history is written:
 	// a voucher it has already used part of, an untouched voucher, a cash
 	// coupon.
@@ -206,7 +205,6 @@ func (p *purchase) resource(line int) string {
 
 type cloudPlan struct {
 	ctx      context.Context
-	db       *store.DB
 	today    time.Time // midnight UTC of the demo's day
 	products map[string]*catalogue.Product
 	events   []cloudEvent
@@ -362,7 +360,7 @@ const (
 // loadCloud writes the demo catalogue and the demo customers' orders and
 // resources over the last months.
 func loadCloud(ctx context.Context, db *store.DB, now time.Time) error {
-	pl := &cloudPlan{ctx: ctx, db: db, today: now.UTC().Truncate(24 * time.Hour)}
+	pl := &cloudPlan{ctx: ctx, today: now.UTC().Truncate(24 * time.Hour)}
 	var err error
 	if pl.products, err = loadCatalogue(ctx, db, pl.at(cloudDays, 0)); err != nil {
 		return err
@@ -382,7 +380,7 @@ func loadCloud(ctx context.Context, db *store.DB, now time.Time) error {
 			if c.Frozen != customer.NotFrozen {
 				continue
 			}
-			b := &cloudBuyer{partner: name, partnerID: pids[name], c: c, operator: name, funded: name != "reseller-b"}
+			b := &cloudBuyer{partner: name, partnerID: pids[name], c: c, operator: name}
 			if c.Manager != nil {
 				b.operator = "distributor-manager"
 			}
