@@ -189,12 +189,24 @@ func (h *handler) newOrderPage(c *call) error {
 		lines = []lineInput{{}}
 	}
 	v.CanAdd = len(lines) < order.MaxLines
+	// The form's token makes a second 提交订单 of the same form (a double
+	// click, a reload) place nothing; pricing, adding and removing lines
+	// need none.
+	if op == "submit" {
+		c.formToken(f)
+	} else if !clientToken.MatchString(f.Get("client")) {
+		f.Values.Set("client", newClientToken())
+	}
 	reqs := c.priceLines(f, cat, lines, &v)
 	status := http.StatusOK
 	if op == "submit" && !v.Empty {
 		var o *order.Order
+		repeated := false
 		err := c.apply(f, func(ctx context.Context, tx *store.Tx) error {
 			var err error
+			if repeated, err = c.submittedBefore(ctx, tx, f); err != nil || repeated {
+				return err
+			}
 			if o, err = order.Create(ctx, tx, order.NewOrder{Scope: scope, CustomerID: cu.ID, Lines: reqs, CreatedBy: c.p.Username}); err != nil {
 				return err
 			}
@@ -203,6 +215,9 @@ func (h *handler) newOrderPage(c *call) error {
 		})
 		if err != nil {
 			return err
+		}
+		if repeated {
+			return c.done("funds.submitted_before", ordersPath)
 		}
 		if f.ok() {
 			return c.done("orders.created_ok", ordersPath+"/"+o.ID, o.ID)

@@ -77,42 +77,58 @@ func (h *handler) payOrderPage(c *call) error {
 		return err
 	}
 	f := newForm(nil)
-	status := http.StatusOK
-	if !v.Pending {
-		f.Error = c.errText(order.ErrNotPending)
-		status = http.StatusConflict
-	}
-	if c.r.Method == http.MethodPost && v.Pending {
+	if c.r.Method == http.MethodPost {
 		f = newForm(c.postForm())
-		chosen := f.Values["coupons"]
-		if len(chosen) > coupon.MaxCouponsPerPayment {
-			f.fieldError("coupons", c.t("order.too_many_coupons", coupon.MaxCouponsPerPayment))
+	}
+	// The form's token makes a second submit of the same form (a double
+	// click, a reload) pay nothing, and say so.
+	c.formToken(f)
+	status := http.StatusOK
+	if c.r.Method == http.MethodGet {
+		if !v.Pending {
+			f.Error = c.errText(order.ErrNotPending)
+			status = http.StatusConflict
 		}
-		var paid *order.Order
-		err := c.applyOrder(f, "coupons", func(ctx context.Context, tx *store.Tx) error {
-			var err error
-			if paid, err = order.Pay(ctx, tx, order.PayRequest{Scope: scope, OrderID: o.ID, CouponIDs: chosen}); err != nil {
-				return err
-			}
-			used, err := order.Coupons(ctx, tx, o.ID)
-			if err != nil {
-				return err
-			}
-			codes := make([]string, len(used))
-			for i, u := range used {
-				codes[i] = u.Code
-			}
-			return audit.Record(ctx, tx, audit.Change{PartnerID: c.p.PartnerID, Action: "order.pay", ObjectType: "order", ObjectID: o.ID,
-				After: map[string]any{"customer": o.CustomerName, "amount": money.Format(paid.Amount), "coupons": codes,
-					"coupon_amount": money.Format(paid.CouponAmount), "balance_amount": money.Format(paid.BalanceAmount), "trans_id": paid.TransID}})
-		})
+		return c.render(status, "orders_pay", &view{Title: "orders.pay", Active: ordersPath, Form: f, Data: v})
+	}
+	chosen := f.Values["coupons"]
+	if len(chosen) > coupon.MaxCouponsPerPayment {
+		f.fieldError("coupons", c.t("order.too_many_coupons", coupon.MaxCouponsPerPayment))
+	}
+	var paid *order.Order
+	repeated := false
+	err = c.applyOrder(f, "coupons", func(ctx context.Context, tx *store.Tx) error {
+		var err error
+		if repeated, err = c.submittedBefore(ctx, tx, f); err != nil || repeated {
+			return err
+		}
+		if paid, err = order.Pay(ctx, tx, order.PayRequest{Scope: scope, OrderID: o.ID, CouponIDs: chosen}); err != nil {
+			return err
+		}
+		used, err := order.Coupons(ctx, tx, o.ID)
 		if err != nil {
 			return err
 		}
-		if f.ok() {
-			return c.done("orders.paid_ok", v.Back, o.ID)
+		codes := make([]string, len(used))
+		for i, u := range used {
+			codes[i] = u.Code
 		}
-		status = http.StatusUnprocessableEntity
+		return audit.Record(ctx, tx, audit.Change{PartnerID: c.p.PartnerID, Action: "order.pay", ObjectType: "order", ObjectID: o.ID,
+			After: map[string]any{"customer": o.CustomerName, "amount": money.Format(paid.Amount), "coupons": codes,
+				"coupon_amount": money.Format(paid.CouponAmount), "balance_amount": money.Format(paid.BalanceAmount), "trans_id": paid.TransID}})
+	})
+	switch {
+	case err != nil:
+		return err
+	case repeated:
+		return c.done("funds.submitted_before", v.Back)
+	case f.ok():
+		return c.done("orders.paid_ok", v.Back, o.ID)
+	}
+	// A refusal: the page as it is now, with the choices made.
+	status = http.StatusUnprocessableEntity
+	if !v.Pending {
+		status = http.StatusConflict
 	}
 	return c.render(status, "orders_pay", &view{Title: "orders.pay", Active: ordersPath, Form: f, Data: v})
 }
@@ -162,31 +178,45 @@ func (h *handler) cancelOrderPage(c *call) error {
 	}
 	v := cancelView{O: o, Pending: o.Status == order.StatusPendingPayment, Back: ordersPath + "/" + o.ID}
 	f := newForm(nil)
-	status := http.StatusOK
-	if !v.Pending {
-		f.Error = c.errText(order.ErrNotPending)
-		status = http.StatusConflict
-	}
-	if c.r.Method == http.MethodPost && v.Pending {
+	if c.r.Method == http.MethodPost {
 		f = newForm(c.postForm())
-		reason := f.Get("reason")
-		if len([]rune(reason)) > 200 {
-			f.fieldError("reason", c.t("orders.reason_long"))
+	}
+	c.formToken(f)
+	status := http.StatusOK
+	if c.r.Method == http.MethodGet {
+		if !v.Pending {
+			f.Error = c.errText(order.ErrNotPending)
+			status = http.StatusConflict
 		}
-		err := c.applyOrder(f, "reason", func(ctx context.Context, tx *store.Tx) error {
-			if _, err := order.Cancel(ctx, tx, scope, o.ID, reason); err != nil {
-				return err
-			}
-			return audit.Record(ctx, tx, audit.Change{PartnerID: c.p.PartnerID, Action: "order.cancel", ObjectType: "order", ObjectID: o.ID,
-				After: map[string]any{"customer": o.CustomerName, "amount": money.Format(o.Amount), "reason": reason}})
-		})
-		if err != nil {
+		return c.render(status, "orders_cancel", &view{Title: "orders.cancel", Active: ordersPath, Form: f, Data: v})
+	}
+	reason := f.Get("reason")
+	if len([]rune(reason)) > 200 {
+		f.fieldError("reason", c.t("orders.reason_long"))
+	}
+	repeated := false
+	err = c.applyOrder(f, "reason", func(ctx context.Context, tx *store.Tx) error {
+		var err error
+		if repeated, err = c.submittedBefore(ctx, tx, f); err != nil || repeated {
 			return err
 		}
-		if f.ok() {
-			return c.done("orders.cancelled_ok", v.Back, o.ID)
+		if _, err := order.Cancel(ctx, tx, scope, o.ID, reason); err != nil {
+			return err
 		}
-		status = http.StatusUnprocessableEntity
+		return audit.Record(ctx, tx, audit.Change{PartnerID: c.p.PartnerID, Action: "order.cancel", ObjectType: "order", ObjectID: o.ID,
+			After: map[string]any{"customer": o.CustomerName, "amount": money.Format(o.Amount), "reason": reason}})
+	})
+	switch {
+	case err != nil:
+		return err
+	case repeated:
+		return c.done("funds.submitted_before", v.Back)
+	case f.ok():
+		return c.done("orders.cancelled_ok", v.Back, o.ID)
+	}
+	status = http.StatusUnprocessableEntity
+	if !v.Pending {
+		status = http.StatusConflict
 	}
 	return c.render(status, "orders_cancel", &view{Title: "orders.cancel", Active: ordersPath, Form: f, Data: v})
 }

@@ -137,8 +137,9 @@ var orderLocation = regexp.MustCompile(`^/console/orders/(CS[0-9A-Z]+)$`)
 // placeOrder submits an order and returns its id.
 func (f *orderFixture) placeOrder(t *testing.T, c *client, customerID string, lines url.Values) string {
 	t.Helper()
-	form := ordMerge(lines, url.Values{"op": {"submit"}})
-	resp, body := c.post("/console/customers/"+customerID+"/order", form)
+	path := "/console/customers/" + customerID + "/order"
+	form := ordMerge(lines, url.Values{"op": {"submit"}, "client": {c.formToken(path)}})
+	resp, body := c.post(path, form)
 	m := orderLocation.FindStringSubmatch(resp.Header.Get("Location"))
 	if resp.StatusCode != http.StatusSeeOther || m == nil {
 		t.Fatalf("submit the order: %d to %q\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
@@ -209,7 +210,7 @@ func TestOrderForCustomer(t *testing.T) {
 			{ordMerge(ordLine(0, f.vm, "cn-north-4", "2", "1", "1"), url.Values{"lines[0].name": {strings.Repeat("n", 65)}}),
 				"lines[0].name", "order.resource_name_length", nil},
 		} {
-			resp, body := c.post(path, ordMerge(tc.lines, url.Values{"op": {"submit"}}))
+			resp, body := c.post(path, ordMerge(tc.lines, url.Values{"op": {"submit"}, "client": {c.formToken(path)}}))
 			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, nextTo(tc.field, tc.key, tc.args...)) {
 				t.Errorf("%s: %d, message next to it: %v", tc.field, resp.StatusCode, strings.Contains(body, nextTo(tc.field, tc.key, tc.args...)))
 			}
@@ -247,18 +248,20 @@ func TestOrderForCustomer(t *testing.T) {
 		}
 		// Refusals: too many coupons, another customer's coupon; nothing changes.
 		others := []string{f.ecsCoupon, f.ebsCoup, "x1", "x2"}
-		resp, body = c.post("/console/orders/"+id+"/pay", url.Values{"coupons": others})
+		payPath := "/console/orders/" + id + "/pay"
+		token := c.formToken(payPath)
+		resp, body = c.post(payPath, url.Values{"coupons": others, "client": {token}})
 		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, nextTo("coupons", "order.too_many_coupons", coupon.MaxCouponsPerPayment)) {
 			t.Errorf("4 coupons: %d", resp.StatusCode)
 		}
-		resp, body = c.post("/console/orders/"+id+"/pay", url.Values{"coupons": {"no-such-coupon"}})
+		resp, body = c.post(payPath, url.Values{"coupons": {"no-such-coupon"}, "client": {token}})
 		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, nextTo("coupons", "coupon.not_found")) {
 			t.Errorf("an unknown coupon: %d", resp.StatusCode)
 		}
 		if o := ordGet(t, db, f.dist, id); o.Status != order.StatusPendingPayment || customerBalance(t, db, f.cust) != balance {
 			t.Fatal("a refused payment changed the order or the balance")
 		}
-		resp, _ = c.post("/console/orders/"+id+"/pay", url.Values{"coupons": {f.ecsCoupon}})
+		resp, _ = c.post(payPath, url.Values{"coupons": {f.ecsCoupon}, "client": {token}})
 		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/console/orders/"+id {
 			t.Fatalf("pay: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 		}
@@ -278,9 +281,20 @@ func TestOrderForCustomer(t *testing.T) {
 		if strings.Contains(body, `id="order-pay"`) {
 			t.Error("a completed order still offers 支付")
 		}
+		// The same form again (a double click): nothing more is paid.
+		resp, _ = c.post(payPath, url.Values{"coupons": {f.ecsCoupon}, "client": {token}})
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/console/orders/"+id {
+			t.Errorf("the second submit: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		if _, body := c.get("/console/orders/" + id); !strings.Contains(body, i18n.T(i18n.ZH, "funds.submitted_before")) {
+			t.Error("the second submit does not say it changed nothing")
+		}
+		if got := customerBalance(t, db, f.cust); got != balance-113_50 {
+			t.Errorf("after the second submit the balance is %d", got)
+		}
 		// Only pending orders are paid or cancelled.
 		for _, op := range []string{"/pay", "/cancel"} {
-			resp, body := c.post("/console/orders/"+id+op, url.Values{})
+			resp, body := c.post("/console/orders/"+id+op, url.Values{"client": {"fresh-token-" + op[1:] + "-0123456789"}})
 			if resp.StatusCode != http.StatusConflict || !strings.Contains(body, i18n.T(i18n.ZH, "order.not_pending")) {
 				t.Errorf("%s of a completed order: %d", op, resp.StatusCode)
 			}
@@ -305,6 +319,18 @@ func TestOrderPaymentRefusals(t *testing.T) {
 		f := orderSetup(t, db)
 		c := f.e.client()
 		c.signIn("distributor")
+		// The same 提交订单 form twice (a double click): one order.
+		path := "/console/customers/" + f.cust + "/order"
+		form := ordMerge(ordLine(0, f.vm, "cn-north-4", "2", "1", "1"), url.Values{"op": {"submit"}, "client": {c.formToken(path)}})
+		before := ordCount(t, db, f.cust)
+		first, _ := c.post(path, form)
+		second, _ := c.post(path, form)
+		if !orderLocation.MatchString(first.Header.Get("Location")) || second.StatusCode != http.StatusSeeOther ||
+			second.Header.Get("Location") != "/console/orders" || ordCount(t, db, f.cust) != before+1 {
+			t.Errorf("a double submit: %q then %d to %q, %d orders placed", first.Header.Get("Location"), second.StatusCode,
+				second.Header.Get("Location"), ordCount(t, db, f.cust)-before)
+		}
+
 		// A disk order: the ECS coupon is out of its scope.
 		id := f.placeOrder(t, c, f.cust, ordLine(0, f.disk, "cn-north-4", "2", "1", "1"))
 		_, body := c.get("/console/orders/" + id + "/pay")
@@ -312,7 +338,9 @@ func TestOrderPaymentRefusals(t *testing.T) {
 			t.Error("the pay page offers the coupons whose scope does not cover the order, or not the one that does")
 		}
 		balance := customerBalance(t, db, f.cust)
-		resp, body := c.post("/console/orders/"+id+"/pay", url.Values{"coupons": {f.ecsCoupon}})
+		payPath := "/console/orders/" + id + "/pay"
+		token := c.formToken(payPath)
+		resp, body := c.post(payPath, url.Values{"coupons": {f.ecsCoupon}, "client": {token}})
 		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, nextTo("coupons", "coupon.out_of_scope")) {
 			t.Errorf("a coupon out of scope: %d", resp.StatusCode)
 		}
@@ -328,7 +356,7 @@ func TestOrderPaymentRefusals(t *testing.T) {
 			t.Fatal(err)
 		}
 		balance = customerBalance(t, db, f.cust)
-		resp, body = c.post("/console/orders/"+id+"/pay", url.Values{})
+		resp, body = c.post(payPath, url.Values{"client": {token}})
 		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `role="alert">`+i18n.T(i18n.ZH, "funds.customer_balance_insufficient")) {
 			t.Errorf("a balance too small: %d", resp.StatusCode)
 		}
@@ -336,7 +364,12 @@ func TestOrderPaymentRefusals(t *testing.T) {
 			t.Fatal("a refused payment changed the order or the balance")
 		}
 		// 取消订单, then it can no longer be paid.
-		resp, _ = c.post("/console/orders/"+id+"/cancel", url.Values{"reason": {"客户改变主意"}})
+		cancelPath := "/console/orders/" + id + "/cancel"
+		resp, body = c.post(cancelPath, url.Values{"reason": {"客户改变主意"}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, i18n.T(i18n.ZH, "customers.form_stale")) {
+			t.Errorf("a cancel without the form's token: %d", resp.StatusCode)
+		}
+		resp, _ = c.post(cancelPath, url.Values{"reason": {"客户改变主意"}, "client": {c.formToken(cancelPath)}})
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("cancel: %d", resp.StatusCode)
 		}
@@ -347,7 +380,7 @@ func TestOrderPaymentRefusals(t *testing.T) {
 		if !strings.Contains(body, "已取消") || !strings.Contains(body, "客户改变主意") {
 			t.Error("the cancelled order's page lacks the status or the reason")
 		}
-		if resp, _ := c.post("/console/orders/"+id+"/pay", url.Values{"coupons": {f.ebsCoup}}); resp.StatusCode != http.StatusConflict {
+		if resp, _ := c.post(payPath, url.Values{"coupons": {f.ebsCoup}, "client": {"another-form-token-0123"}}); resp.StatusCode != http.StatusConflict {
 			t.Errorf("paying a cancelled order: %d", resp.StatusCode)
 		}
 		if got := auditActions(t, db, f.dist, id); len(got) != 2 || got[0] != "order.cancel" {
@@ -405,7 +438,7 @@ func TestOrderAuthorisation(t *testing.T) {
 		if resp, body := anon.post(link, url.Values{"grant": {"0"}}); resp.StatusCode != http.StatusOK || !strings.Contains(body, `id="authorise-state">未授权`) {
 			t.Fatalf("取消授权: %d", resp.StatusCode)
 		}
-		resp, body = c.post("/console/orders/"+id+"/pay", url.Values{})
+		resp, body = c.post("/console/orders/"+id+"/pay", url.Values{"client": {c.formToken("/console/orders/" + id + "/pay")}})
 		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, i18n.T(i18n.ZH, "order.not_authorised")) {
 			t.Errorf("paying after the revocation: %d", resp.StatusCode)
 		}
