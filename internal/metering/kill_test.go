@@ -50,6 +50,20 @@ func meterHourByHour(ctx context.Context, dsn string) error {
 	return nil
 }
 
+func countFees(t *testing.T, dsn string) int64 {
+	t.Helper()
+	db, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int64
+	if err := db.Reader().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM fee_records`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 type customerTotals struct{ n, amount, balance, debt int64 }
 
 func totalsByName(t *testing.T, db *store.DB) map[string]customerTotals {
@@ -112,6 +126,7 @@ func TestKilledMeteringChargesEachHourOnce(t *testing.T) {
 		return cmd
 	}
 	kills := 0
+	var progress []int64
 	for i := 0; i < 5; i++ {
 		cmd := child()
 		if err := cmd.Start(); err != nil {
@@ -122,18 +137,22 @@ func TestKilledMeteringChargesEachHourOnce(t *testing.T) {
 		select {
 		case err := <-done:
 			t.Fatalf("the child finished before it was killed (%v): make the load bigger", err)
-		case <-time.After(time.Duration(150+rand.IntN(600)) * time.Millisecond):
+		case <-time.After(time.Duration(300+rand.IntN(1200)) * time.Millisecond):
 			if err := cmd.Process.Kill(); err != nil {
 				t.Fatal(err)
 			}
 			<-done
 			kills++
 		}
+		progress = append(progress, countFees(t, dsn))
 	}
-	if out, err := child().CombinedOutput(); err != nil {
-		t.Fatalf("the last run failed: %v\n%s", err, out)
+	if err := child().Run(); err != nil {
+		t.Fatalf("the last run failed: %v", err)
 	}
-	t.Logf("killed %d times", kills)
+	t.Logf("killed %d times; resource-hours charged at each kill: %v", kills, progress)
+	if progress[len(progress)-1] == 0 {
+		t.Fatal("no hour was charged before the last kill: the kills test nothing")
+	}
 
 	db, err = store.Open(ctx, dsn)
 	if err != nil {

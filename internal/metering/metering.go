@@ -319,6 +319,17 @@ func meterBatch(ctx context.Context, tx *store.Tx, customerIDs []string, size in
 		out.add(res)
 		start = end
 	}
+	// Written by customer, resource and hour: each index then receives
+	// runs of neighbouring keys rather than scattered ones.
+	slices.SortFunc(fees, func(a, b fee) int {
+		if c := strings.Compare(a.r.customerID, b.r.customerID); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.r.id, b.r.id); c != 0 {
+			return c
+		}
+		return a.hour.Compare(b.hour)
+	})
 	if err := insertFees(ctx, tx, fees, months); err != nil {
 		return out, err
 	}
