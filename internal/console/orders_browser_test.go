@@ -99,6 +99,7 @@ func TestBrowserOrderForCustomer(t *testing.T) {
 	b.waitFor("the disk removed", `!document.querySelector("#line-1") && `+textIs("#order-total", "103.50"))
 	b.setField(`[name="lines[0].name"]`, "web-01")
 	b.waitFor("the name kept", `document.querySelector('[name="lines[0].name"]').value === "web-01" && `+textIs("#order-total", "103.50"))
+	b.screenshot("order-form")
 	b.checkConsole("the order form")
 
 	// 提交订单: the order's page, pending payment.
@@ -113,12 +114,14 @@ func TestBrowserOrderForCustomer(t *testing.T) {
 	if got := b.text("#order-lines tbody"); !strings.Contains(got, "web-01") || !strings.Contains(got, "3 个月") {
 		t.Errorf("the order's lines: %q", got)
 	}
+	b.screenshot("order-new")
 	b.checkConsole("the new order")
 
 	// 支付 with the ECS voucher; the balance pays the rest.
 	balance := customerBalance(t, db, f.cust)
 	b.clickAndLoad("#order-pay")
 	b.do("choose the voucher", chromedp.Click(chromedp.CSS(`input[name=coupons][value="`+f.ecsCoupon+`"]`)))
+	b.screenshot("order-pay")
 	b.checkConsole("the pay page")
 	b.clickAndLoad("#pay-confirm")
 	if got := b.text("#order-status"); got != "已完成" {
@@ -133,6 +136,7 @@ func TestBrowserOrderForCustomer(t *testing.T) {
 	if o := ordGet(t, db, f.dist, id); o.Status != order.StatusCompleted || o.CouponAmount != 50_00 {
 		t.Errorf("the stored order: status %d, coupons %d", o.Status, o.CouponAmount)
 	}
+	b.screenshot("order-paid")
 	b.checkConsole("the paid order")
 
 	// 客户订单: the order, 已完成.
@@ -152,6 +156,7 @@ func TestBrowserOrderForCustomer(t *testing.T) {
 	if dead := b.deadLinks(); len(dead) > 0 {
 		t.Errorf("客户订单: dead links %v", dead)
 	}
+	b.screenshot("orders")
 	b.checkConsole("客户订单")
 
 	// A customer that has not authorised: 发送授权链接, which it opens to grant.
