@@ -75,7 +75,7 @@ func benchmarkPayOrdersAPI(b *testing.B, db *store.DB) {
 		err := db.InTx(ctx, func(tx *store.Tx) error {
 			for i := start; i < min(start+500, b.N); i++ {
 				o, err := order.Create(ctx, tx, order.NewOrder{Scope: customer.PartnerScope(a.p.ID), CustomerID: a.customers[i%len(a.customers)],
-					Lines: []order.LineRequest{{ProductID: product.ID, Region: "cn-north-4", PeriodType: catalogue.PeriodMonth, PeriodNum: 1, Quantity: 1}},
+					Lines:     []order.LineRequest{{ProductID: product.ID, Region: "cn-north-4", PeriodType: catalogue.PeriodMonth, PeriodNum: 1, Quantity: 1}},
 					CreatedBy: "bench"})
 				if err != nil {
 					return err
