@@ -137,9 +137,8 @@ func EachDetail(ctx context.Context, q store.Queryer, f Filter, fn func(*Record)
 	for {
 		where, a := cond, args
 		if after != nil {
-			where += ` AND (f.customer_id > ? OR (f.customer_id = ? AND (f.fee_at > ? OR (f.fee_at = ? AND f.id > ?))))`
-			at := store.Micros(after.FeeAt)
-			a = append(append([]any(nil), args...), after.CustomerID, after.CustomerID, at, at, after.ID)
+			where += ` AND (f.customer_id, f.fee_at, f.id) > (?, ?, ?)`
+			a = append(append([]any(nil), args...), after.CustomerID, store.Micros(after.FeeAt), after.ID)
 		}
 		rows, err := q.QueryContext(ctx, `SELECT `+recordColumns+recordFrom+` WHERE `+where+`
 			ORDER BY f.customer_id, f.fee_at, f.id LIMIT ?`, append(a, page)...)

@@ -50,7 +50,8 @@ type Filter struct {
 
 // sumsOnly reports whether the filter can be answered from fee_sums.
 func (f *Filter) sumsOnly() bool {
-	return f.ResourceID == "" && f.ResourceName == "" && f.TradeID == "" && f.DetailType == 0 && f.From.IsZero() && f.To.IsZero()
+	return f.ResourceID == "" && f.ResourceName == "" && f.TradeID == "" && (f.DetailType == 0 || f.DetailType == DetailUsage) &&
+		f.From.IsZero() && f.To.IsZero()
 }
 
 // where is the filter as a condition on a table aliased a (fee_records or
@@ -117,6 +118,10 @@ func (f *Filter) where(q store.Queryer, a string) (cond string, args []any, join
 		} else {
 			add("a.amount >= 0")
 		}
+	}
+	if a == "s" && f.DetailType == DetailUsage {
+		// Usage is exactly the pay-per-use records: orders are 包年/包月.
+		add("a.charging_mode = ?", ChargingPayPerUse)
 	}
 	if a == "f" {
 		if f.ResourceID != "" {
