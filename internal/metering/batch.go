@@ -107,13 +107,7 @@ func insertFees(ctx context.Context, tx *store.Tx, fees []fee, months map[int64]
 	created := store.Micros(tx.Now)
 	args := make([]any, 0, chunkSizes[0]*feeParams)
 	for len(fees) > 0 {
-		n := 1
-		for _, size := range chunkSizes {
-			if len(fees) >= size {
-				n = size
-				break
-			}
-		}
+		n := chunk(len(fees))
 		args = args[:0]
 		for i := range fees[:n] {
 			f := &fees[i]
@@ -134,11 +128,39 @@ func insertFees(ctx context.Context, tx *store.Tx, fees []fee, months map[int64]
 	return nil
 }
 
-var rowLists = map[int]string{}
+// moveCursors stores the resources' cursors and carries, many to a statement.
+func moveCursors(ctx context.Context, tx *store.Tx, list []*resource) error {
+	args := make([]any, 0, chunkSizes[0]*3)
+	for len(list) > 0 {
+		n := chunk(len(list))
+		args = args[:0]
+		for _, r := range list[:n] {
+			args = append(args, r.id, store.Micros(r.cursor), r.carry)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE cloud_resources SET metered_until = v.column2, rate_carry = v.column3
+			FROM (VALUES `+cursorLists[n]+`) AS v WHERE cloud_resources.id = v.column1`, args...); err != nil {
+			return err
+		}
+		list = list[n:]
+	}
+	return nil
+}
+
+func chunk(left int) int {
+	for _, size := range chunkSizes {
+		if left >= size {
+			return size
+		}
+	}
+	return 1
+}
+
+var rowLists, cursorLists = map[int]string{}, map[int]string{}
 
 func init() {
 	for _, n := range chunkSizes {
 		rowLists[n] = strings.TrimSuffix(strings.Repeat(feeRow+", ", n), ", ")
+		cursorLists[n] = strings.TrimSuffix(strings.Repeat("(?, CAST(? AS BIGINT), CAST(? AS BIGINT)), ", n), ", ")
 	}
 }
 

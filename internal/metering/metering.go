@@ -333,13 +333,7 @@ func meterBatch(ctx context.Context, tx *store.Tx, customerIDs []string, size in
 	if err := insertFees(ctx, tx, fees, months); err != nil {
 		return out, err
 	}
-	for _, r := range list {
-		if _, err := tx.ExecContext(ctx, `UPDATE cloud_resources SET metered_until = ?, rate_carry = ? WHERE id = ?`,
-			store.Micros(r.cursor), r.carry, r.id); err != nil {
-			return out, err
-		}
-	}
-	return out, nil
+	return out, moveCursors(ctx, tx, list)
 }
 
 // meterCustomer rates and pays one customer's hours, hour by hour so that
