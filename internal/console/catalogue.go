@@ -300,11 +300,11 @@ type namedRow struct {
 }
 
 func (h *handler) serviceTypesPage(c *call) error {
-	return h.renderNames(c, http.StatusOK, "service_types", newForm(nil))
+	return h.renderNames(c, http.StatusOK, "service_types", nil)
 }
 
 func (h *handler) regionsPage(c *call) error {
-	return h.renderNames(c, http.StatusOK, "regions", newForm(nil))
+	return h.renderNames(c, http.StatusOK, "regions", nil)
 }
 
 func (h *handler) renderNames(c *call, status int, kind string, f *form) error {
@@ -330,6 +330,15 @@ func (h *handler) renderNames(c *call, status int, kind string, f *form) error {
 		}
 	}
 	v.Total = len(v.Rows)
+	if f == nil {
+		// 重命名 of a row opens the form filled with it.
+		f = newForm(nil)
+		for _, r := range v.Rows {
+			if r.Code == c.r.URL.Query().Get("code") {
+				f.Values = url.Values{"code": {r.Code}, "name_zh": {r.NameZh}, "name_en": {r.NameEn}, "sort": {strconv.Itoa(r.Sort)}}
+			}
+		}
+	}
 	return c.render(status, "catalogue_names", &view{Title: title, Active: active, Form: f, Data: v})
 }
 
@@ -340,7 +349,7 @@ func (h *handler) saveRegion(c *call) error      { return h.saveNamed(c, "region
 func (h *handler) saveNamed(c *call, kind string) error {
 	f := newForm(c.postForm())
 	code, zh, en := f.Get("code"), f.Get("name_zh"), f.Get("name_en")
-	sort := 0
+	sort, sortGiven := 0, f.Get("sort") != ""
 	if s := f.Get("sort"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 0 || n > 100_000 {
@@ -370,6 +379,9 @@ func (h *handler) saveNamed(c *call, kind string) error {
 					before = &namedRow{s.Code, s.NameZh, s.NameEn, s.Sort}
 				}
 			}
+			if before != nil && !sortGiven {
+				sort = before.Sort // a rename keeps the place
+			}
 			if err := catalogue.SaveServiceType(ctx, tx, catalogue.ServiceType{Code: code, NameZh: zh, NameEn: en, Sort: sort}); err != nil {
 				return err
 			}
@@ -382,6 +394,9 @@ func (h *handler) saveNamed(c *call, kind string) error {
 				if r.Code == code {
 					before = &namedRow{r.Code, r.NameZh, r.NameEn, r.Sort}
 				}
+			}
+			if before != nil && !sortGiven {
+				sort = before.Sort
 			}
 			if err := catalogue.SaveRegion(ctx, tx, catalogue.Region{Code: code, NameZh: zh, NameEn: en, Sort: sort}); err != nil {
 				return err

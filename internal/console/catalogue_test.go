@@ -52,13 +52,27 @@ func TestCatalogueProductEditor(t *testing.T) {
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("add a service type: %d", resp.StatusCode)
 		}
-		resp, _ = c.post("/console/staff/catalogue/service-types", url.Values{"code": {"hws.service.type.kafka"}, "name_zh": {"分布式消息服务Kafka版"}, "name_en": {"DMS for Kafka"}, "sort": {"500"}})
+		// 重命名 opens the form filled; a rename without an order keeps its place.
+		_, body := c.get("/console/staff/catalogue/service-types?code=hws.service.type.kafka")
+		if !strings.Contains(body, `value="消息队列"`) || !strings.Contains(body, `value="500"`) {
+			t.Errorf("the rename form is not filled:\n%s", body)
+		}
+		resp, _ = c.post("/console/staff/catalogue/service-types", url.Values{"code": {"hws.service.type.kafka"}, "name_zh": {"分布式消息服务Kafka版"}, "name_en": {"DMS for Kafka"}})
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("rename a service type: %d", resp.StatusCode)
 		}
-		_, body := c.get("/console/staff/catalogue/service-types")
+		_, body = c.get("/console/staff/catalogue/service-types")
 		if !strings.Contains(body, "已保存hws.service.type.kafka") || !strings.Contains(body, "分布式消息服务Kafka版") || strings.Contains(body, ">消息队列<") {
 			t.Errorf("after renaming:\n%s", body)
+		}
+		types, err := catalogue.ServiceTypes(context.Background(), db.Reader())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range types {
+			if st.Code == "hws.service.type.kafka" && (st.Sort != 500 || st.NameEn != "DMS for Kafka") {
+				t.Errorf("renamed %+v", st)
+			}
 		}
 		if got := staffAuditActions(t, db, "hws.service.type.kafka"); len(got) != 2 || got[0] != "catalogue.service_type_save" {
 			t.Errorf("audit of the service type: %v", got)

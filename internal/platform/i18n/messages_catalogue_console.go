@@ -77,6 +77,7 @@ var _ = register(
 	entry{"catalogue.add_or_rename_hint", "填写已有编码即为重命名；编码创建后不可更改", "An existing code renames it; a code cannot change once created"},
 	entry{"catalogue.service_type_code_hint", "形如 hws.service.type.ebs", "Such as hws.service.type.ebs"},
 	entry{"catalogue.region_code_hint", "如 cn-north-4", "Such as cn-north-4"},
+	entry{"catalogue.rename", "重命名", "Rename"},
 	entry{"catalogue.added", "已新增%s", "%s added"},
 	entry{"catalogue.renamed", "已保存%s", "%s saved"},
 	entry{"audit.action.catalogue.product_create", "新建产品", "Create product"},
