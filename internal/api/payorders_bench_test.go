@@ -104,15 +104,19 @@ func benchmarkPayOrdersAPI(b *testing.B, db *store.DB) {
 		q := queues[a.customers[i%len(a.customers)]]
 		q.orders = append(q.orders, id)
 	}
+	takeFrom := func(q *queue) (string, bool) {
+		if n := int(q.next.Add(1) - 1); n < len(q.orders) {
+			return q.orders[n], true
+		}
+		return "", false
+	}
 	take := func(customerID string) string {
-		if q := queues[customerID]; true {
-			if n := int(q.next.Add(1) - 1); n < len(q.orders) {
-				return q.orders[n]
-			}
+		if id, ok := takeFrom(queues[customerID]); ok {
+			return id
 		}
 		for _, q := range queues {
-			if n := int(q.next.Add(1) - 1); n < len(q.orders) {
-				return q.orders[n]
+			if id, ok := takeFrom(q); ok {
+				return id
 			}
 		}
 		return ""
