@@ -55,6 +55,7 @@ type resourcesView struct {
 	Rows         []resourceRow
 	Pager        pager
 	CanAct       bool
+	Balance      string // the customer's balance, for a user who sees balances
 	Here         string // this page with its conditions, where the actions return
 	Loc          *time.Location
 }
@@ -167,6 +168,11 @@ func (h *handler) resourcesPage(c *call) error {
 		Regions: names.regionOptions(), Modes: statusOptions(c.lang, []int{order.ChargingPeriodic, order.ChargingPayPerUse}, chargingKey),
 		Statuses: optionsOf(c.lang, resourceStatuses, resourceStatusKey), CanAct: c.can(resourceActors), Here: c.r.URL.RequestURI(), Loc: c.loc,
 		AutoRenew: []option{{Value: "1", Label: c.t("resources.auto_renew.on")}, {Value: "0", Label: c.t("resources.auto_renew.off")}}}
+	if c.p.Can(auth.PermFundsView) && cu.AssociationType == customer.Resale {
+		if v.Balance, err = balanceText(ctx, q, cu.ID); err != nil {
+			return err
+		}
+	}
 	filter := order.ResourceFilter{Scope: scope, CustomerID: cu.ID, Name: f.Get("name"), ServiceTypeCode: f.Get("service_type"),
 		SpecCode: f.Get("spec"), RegionCode: f.Get("region"), Limit: pageSize}
 	if id := f.Get("resource_id"); id != "" {
@@ -282,6 +288,7 @@ type resourceActionView struct {
 	C         *customer.Customer
 	Rows      []resourceRow
 	Refunds   map[string]string // 退订: each resource's refund
+	Prices    map[string]string // 续费: each resource's list price a month / a year
 	Total     string            // 退订: the refund of them all
 	Periods   []option          // 续费
 	Action    string
@@ -314,6 +321,9 @@ func (h *handler) renewResourcesPage(c *call) error {
 	}
 	v, err := c.resourceAction(ctx, q, cu, list, f, "renew")
 	if err != nil {
+		return err
+	}
+	if err := resourcePrices(ctx, q, v, list); err != nil {
 		return err
 	}
 	v.Periods = statusOptions(c.lang, []int{catalogue.PeriodMonth, catalogue.PeriodYear}, func(p int) string { return "resources.period." + strconv.Itoa(p) })
@@ -672,4 +682,24 @@ func (h *handler) changeResourcePage(c *call) error {
 		return c.done("resources.changed_pending", v.Back, o.ID)
 	}
 	return c.done("resources.changed_done", v.Back, money.Format(-o.Amount))
+}
+
+// resourcePrices fills the list price of renewing each resource for a month
+// and for a year, its quantity included ("-" when not sold that way).
+func resourcePrices(ctx context.Context, q store.Queryer, v *resourceActionView, list []*order.Resource) error {
+	v.Prices = map[string]string{}
+	for _, r := range list {
+		p, err := catalogue.Get(ctx, q, r.ProductID)
+		if err != nil {
+			return err
+		}
+		text := func(price int64) string {
+			if price <= 0 {
+				return "-"
+			}
+			return money.Format(price * int64(r.Quantity))
+		}
+		v.Prices[r.ID] = text(p.MonthlyPrice) + " / " + text(p.YearlyPrice)
+	}
+	return nil
 }

@@ -89,6 +89,9 @@ func TestBrowserResources(t *testing.T) {
 	if after < before+fen-1 || after > before+fen {
 		t.Errorf("the balance went from %d to %d; the page said %s", before, after, refund)
 	}
+	if got := b.text("#customer-balance"); got != money.Format(after) {
+		t.Errorf("the page shows the balance %s, the customer holds %s", got, money.Format(after))
+	}
 	b.filterResources(1, [2]string{"status", "closed"})
 	if got := b.text(`#list tr[data-resource="` + s.web.ID + `"] .resource-status`); got != "已关闭" {
 		t.Errorf("the released resource's status is %q", got)

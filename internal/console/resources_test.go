@@ -376,7 +376,7 @@ func TestResourcesRenewAndAutoRenew(t *testing.T) {
 		}
 		// The batch: both VMs renewed by one order, paid at once.
 		_, body = c.get(renew + "?rid=" + s.web.ID + "&rid=" + s.db.ID)
-		if !strings.Contains(body, "web-1") || !strings.Contains(body, "db-1") {
+		if !strings.Contains(body, "web-1") || !strings.Contains(body, "db-1") || !strings.Contains(body, "100.00 / 1,000.00") {
 			t.Fatalf("the batch renewal page:\n%s", body)
 		}
 		before = customerBalance(t, db, s.customerID)

@@ -57,6 +57,7 @@ var _ = register(
 	entry{"resources.autopay", "立即从客户余额支付", "Pay from the customer's balance now"},
 	entry{"resources.autopay_hint", "不勾选或余额不足时，续费订单将在客户订单中等待支付",
 		"Unchecked, or when the balance is short, the renewal order waits for payment in Customer orders"},
+	entry{"resources.renew_price", "目录价（元/月 / 元/年）", "List price (CNY a month / a year)"},
 	entry{"resources.renew_submit", "创建续费订单", "Create renewal order"},
 	entry{"resources.renewed_paid", "续费订单%s已从客户余额支付，资源已续期", "Renewal order %s was paid from the customer's balance; the resources are renewed"},
 	entry{"resources.renewed_pending", "续费订单%s已创建，待支付：请在客户订单中支付", "Renewal order %s was created and waits for payment in Customer orders"},
