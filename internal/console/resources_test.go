@@ -187,6 +187,16 @@ func TestResourcesListAndQueryConditions(t *testing.T) {
 			t.Errorf("bad conditions: %d\n%s", resp.StatusCode, body)
 		}
 
+		// In English, with the catalogue's English names.
+		en := e.client()
+		en.signIn("distributor")
+		en.post("/console/locale", url.Values{"lang": {"en"}, "next": {s.path()}})
+		if _, body := en.get(s.path()); !strings.Contains(body, "<h1>Resources</h1>") || !strings.Contains(body, "Yearly/monthly") ||
+			!strings.Contains(body, "Pay-per-use") || !strings.Contains(body, "In use") || !strings.Contains(body, "General 2 vCPU 4 GiB") ||
+			!strings.Contains(body, "CN North-Beijing4") || !strings.Contains(body, "Turn on auto-renewal") {
+			t.Errorf("the English page:\n%s", body)
+		}
+
 		// A customer manager sees the resources of the customers in its
 		// charge, without the actions; another partner sees nothing.
 		m := e.client()
