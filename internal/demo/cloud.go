@@ -212,7 +212,7 @@ type cloudPlan struct {
 }
 
 // launchDays are how many days ago the buyers' pay-per-use resources start.
-var launchDays = []int{70, 10, 18, 6, 95, 14, 24, 8, 12, 5, 16}
+var launchDays = []int{70, 6, 12, 4, 95, 9, 15, 5, 8, 3, 10}
 
 // at is a moment daysAgo days back in office hours (UTC+8), spread by k.
 func (pl *cloudPlan) at(daysAgo, k int) time.Time {
@@ -431,11 +431,12 @@ func loadCloud(ctx context.Context, db *store.DB, now time.Time) error {
 	pl.planUnfunded(buyers["reseller-b"])
 	// The cloud's jobs at night (UTC+8) every four days and once more now:
 	// expiry with auto-renewal, release after the retention period, payment
-	// timeouts, and every eight days the metering of the pay-per-use hours
-	// (eight days of hours to a transaction, so that the demo loads quickly).
+	// timeouts, and every sixteen days the metering of the pay-per-use hours
+	// (sixteen days of hours to a transaction, so that the demo loads
+	// quickly).
 	for d := cloudHistory; d >= 1; d -= 4 {
 		at := pl.today.AddDate(0, 0, -d).Add(16 * time.Hour)
-		if d%8 == 0 {
+		if d%16 == 0 {
 			pl.events = append(pl.events, cloudEvent{at: at, what: "metering", jobs: true})
 		} else {
 			pl.add(at, "housekeeping", pl.housekeeping)
@@ -446,7 +447,7 @@ func loadCloud(ctx context.Context, db *store.DB, now time.Time) error {
 	var sim metering.SimResult
 	for _, e := range pl.events {
 		if e.jobs {
-			err = metering.Tick(ctx, db, e.at, metering.Options{Window: 8 * 24 * time.Hour, Grace: metering.DefaultGrace}, &sim)
+			err = metering.Tick(ctx, db, e.at, metering.Options{Window: 16 * 24 * time.Hour, Grace: metering.DefaultGrace}, &sim)
 		} else {
 			err = db.InTxAt(ctx, e.at, e.do)
 		}
