@@ -442,6 +442,12 @@ func TestOrderAuthorisation(t *testing.T) {
 		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, i18n.T(i18n.ZH, "order.not_authorised")) {
 			t.Errorf("paying after the revocation: %d", resp.StatusCode)
 		}
+		// In English.
+		anon.post("/console/locale", url.Values{"lang": {"en"}, "next": {link}})
+		if _, body := anon.get(link); !strings.Contains(body, "Ordering authorisation") || !strings.Contains(body, `id="authorise-state">Not granted`) {
+			t.Error("the customer's page in English lacks its title or state")
+		}
+		anon.post("/console/locale", url.Values{"lang": {"zh-CN"}, "next": {link}})
 		// A new link replaces the old one; a forged one is not found; another site cannot post.
 		c.post(path+"/authorise", url.Values{})
 		if resp, body := anon.get(link); resp.StatusCode != http.StatusNotFound || !strings.Contains(body, i18n.T(i18n.ZH, "order.authorisation_link_invalid")) {
@@ -512,6 +518,22 @@ func TestOrderRulesAndScope(t *testing.T) {
 		if _, body := c.get("/console/orders?status=9"); !strings.Contains(body, nextTo("status", "orders.choice_invalid")) {
 			t.Error("an unknown status has no message next to it")
 		}
+
+		// In English.
+		c.post("/console/locale", url.Values{"lang": {"en"}, "next": {"/console/orders"}})
+		_, body = c.get("/console/orders?order_id=" + own)
+		for _, want := range []string{"Customer orders", "Pending payment", "New purchase", "Elastic Cloud Server"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("the English list lacks %q", want)
+			}
+		}
+		_, body = c.get("/console/customers/" + f.cust + "/order")
+		for _, want := range []string{"Order for customer", "Place order", "Add product", "Unit price: "} {
+			if !strings.Contains(body, want) {
+				t.Errorf("the English order form lacks %q", want)
+			}
+		}
+		c.post("/console/locale", url.Values{"lang": {"zh-CN"}, "next": {"/console/orders"}})
 
 		// The customer manager sees the orders of its customers only, and cannot act.
 		m := f.e.client()
