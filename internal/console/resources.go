@@ -381,8 +381,11 @@ func (h *handler) renewResourcesPage(c *call) error {
 		return c.done("funds.submitted_before", back)
 	}
 	o := orders[0]
-	if o.Status == order.StatusCompleted {
+	switch {
+	case o.Status == order.StatusCompleted:
 		return c.done("resources.renewed_paid", back, o.ID)
+	case autoPay:
+		return c.done("resources.renewed_short", back, o.ID)
 	}
 	return c.done("resources.renewed_pending", back, o.ID)
 }

@@ -384,6 +384,26 @@ func TestResourcesRenewAndAutoRenew(t *testing.T) {
 		if got := auditActions(t, db, s.partnerID, ""); !containsString(got, "resource.renew") {
 			t.Errorf("audit: %v", got)
 		}
+		// Asked to pay at once with too short a balance: the order waits.
+		if err := db.InTx(context.Background(), func(tx *store.Tx) error {
+			_, err := funds.Reclaim(context.Background(), tx, s.partnerID, s.customerID, customerBalance(t, db, s.customerID)-50_00, "", "tester", "")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		resp, _ = c.post(renew, url.Values{"client": {c.formToken(renew + "?rid=" + s.web.ID)}, "rid": {s.web.ID}, "period_type": {"2"},
+			"period_num": {"1"}, "autopay": {"1"}})
+		_, body = c.get(s.path())
+		if resp.StatusCode != http.StatusSeeOther || !strings.Contains(body, "客户余额不足，续费订单") || customerBalance(t, db, s.customerID) != 50_00 {
+			t.Errorf("renewal with a short balance: %d, balance %d", resp.StatusCode, customerBalance(t, db, s.customerID))
+		}
+		if err := db.InTx(context.Background(), func(tx *store.Tx) error {
+			_, err := funds.Allocate(context.Background(), tx, s.partnerID, s.customerID, 1000_00, "", "tester", "")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+
 		// The batch: both VMs renewed by one order, paid at once.
 		_, body = c.get(renew + "?rid=" + s.web.ID + "&rid=" + s.db.ID)
 		if !strings.Contains(body, "web-1") || !strings.Contains(body, "db-1") || !strings.Contains(body, "100.00 / 1,000.00") {

@@ -61,6 +61,7 @@ var _ = register(
 	entry{"resources.renew_submit", "创建续费订单", "Create renewal order"},
 	entry{"resources.renewed_paid", "续费订单%s已从客户余额支付，资源已续期", "Renewal order %s was paid from the customer's balance; the resources are renewed"},
 	entry{"resources.renewed_pending", "续费订单%s已创建，待支付：请在客户订单中支付", "Renewal order %s was created and waits for payment in Customer orders"},
+	entry{"resources.renewed_short", "客户余额不足，续费订单%s待支付：请在客户订单中支付", "The customer's balance is short: renewal order %s waits for payment in Customer orders"},
 	entry{"resources.refund", "退还金额（元）", "Refund (CNY)"},
 	entry{"resources.refund_total", "退回客户余额（元）", "Back to the customer's balance (CNY)"},
 	entry{"resources.refund_rule", "退订后资源立即释放。包年/包月资源按剩余时长退还余额支付部分，代金券支付部分不退还；按需资源停止计费。",
