@@ -167,6 +167,10 @@ func (h *handler) routesTable() {
 
 	// 客户消费 (consumption*.go).
 	h.consumptionRoutes()
+
+	// 机会点管理 (opportunities*.go) and the inbox behind the bell (inbox.go).
+	h.opportunityRoutes()
+	h.inboxRoutes()
 }
 
 func perms(p ...auth.Permission) []auth.Permission { return p }

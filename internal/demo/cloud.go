@@ -338,10 +338,24 @@ func (pl *cloudPlan) cancel(b *cloudBuyer, at time.Time, p *purchase, reason str
 	})
 }
 
-// launch starts a pay-per-use resource.
-func (pl *cloudPlan) launch(b *cloudBuyer, at time.Time, spec, region, name string, quantity int) {
+// launch starts a pay-per-use resource; the id is known once it has run.
+func (pl *cloudPlan) launch(b *cloudBuyer, at time.Time, spec, region, name string, quantity int) *string {
+	id := new(string)
 	pl.add(at, "pay-per-use resource for "+b.c.DomainName, func(tx *store.Tx) error {
-		_, err := order.LaunchPayPerUse(pl.ctx, tx, b.partnerID, b.c.ID, pl.products[spec].ID, region, name, quantity)
+		r, err := order.LaunchPayPerUse(pl.ctx, tx, b.partnerID, b.c.ID, pl.products[spec].ID, region, name, quantity)
+		if err == nil {
+			*id = r.ID
+		}
+		return err
+	})
+	return id
+}
+
+// release releases a pay-per-use resource, as the customer does in the
+// cloud's console; metering charges it up to then.
+func (pl *cloudPlan) release(b *cloudBuyer, at time.Time, id *string) {
+	pl.add(at, "release for "+b.c.DomainName, func(tx *store.Tx) error {
+		_, err := metering.Release(pl.ctx, tx, customer.PartnerScope(b.partnerID), *id)
 		return err
 	})
 }
@@ -509,7 +523,10 @@ func (pl *cloudPlan) planBuyer(b *cloudBuyer, i int, frozen bool) {
 			qty  int
 		}{{"obs.standard", 500 + 100*i}, {"s6.large.2.linux", 1}, {"elb.shared", 1}, {"cdn.traffic.mainland", 1}, {"evs.sata.100g", 2}}
 		l := launches[i%len(launches)]
-		pl.launch(b, pl.at(launchDay, i+3), l.spec, region, name(strings.SplitN(l.spec, ".", 2)[0]+"-od", 1), l.qty)
+		id := pl.launch(b, pl.at(launchDay, i+3), l.spec, region, name(strings.SplitN(l.spec, ".", 2)[0]+"-od", 1), l.qty)
+		if launchDay == 12 && !frozen { // a trial, released after ten days
+			pl.release(b, pl.at(2, i), id)
+		}
 	}
 	if frozen {
 		pl.add(pl.at(7, i), "freeze of "+b.c.DomainName, func(tx *store.Tx) error {

@@ -157,12 +157,20 @@ func TestDemoCloud(t *testing.T) {
 			t.Fatalf("resources: %d of %d, %v", len(resources), n, err)
 		}
 		states := map[string]int{}
-		var expiringAutoRenew, payPerUseRunning, longRunning int
+		var expiringAutoRenew, payPerUseRunning, longRunning, payPerUseReleased, frozenPeriodic, frozenPayPerUse int
 		for _, r := range resources {
 			states[r.Status]++
 			if r.ChargingMode == order.ChargingPeriodic && r.Status == order.ResourceActive && r.AutoRenew &&
 				r.ExpiresAt.After(now) && r.ExpiresAt.Before(now.AddDate(0, 0, 7)) {
 				expiringAutoRenew++
+			}
+			switch {
+			case r.ChargingMode == order.ChargingPayPerUse && r.Status == order.ResourceClosed:
+				payPerUseReleased++
+			case r.Status == order.ResourceFrozen && r.ChargingMode == order.ChargingPeriodic:
+				frozenPeriodic++
+			case r.Status == order.ResourceFrozen:
+				frozenPayPerUse++
 			}
 			if r.ChargingMode == order.ChargingPayPerUse && r.Status == order.ResourceActive {
 				payPerUseRunning++
@@ -177,8 +185,9 @@ func TestDemoCloud(t *testing.T) {
 			}
 		}
 		t.Logf("resources %d: %v; expiring with auto-renew %d, pay-per-use %d (%d for months)", n, states, expiringAutoRenew, payPerUseRunning, longRunning)
-		if expiringAutoRenew == 0 || payPerUseRunning < 8 || longRunning == 0 {
-			t.Errorf("expiring with auto-renewal %d, pay-per-use running %d (%d for months)", expiringAutoRenew, payPerUseRunning, longRunning)
+		if expiringAutoRenew == 0 || payPerUseRunning < 8 || longRunning == 0 || payPerUseReleased == 0 || frozenPeriodic == 0 || frozenPayPerUse < 2 {
+			t.Errorf("expiring with auto-renewal %d, pay-per-use running %d (%d for months), pay-per-use released %d; frozen %d yearly/monthly, %d pay-per-use",
+				expiringAutoRenew, payPerUseRunning, longRunning, payPerUseReleased, frozenPeriodic, frozenPayPerUse)
 		}
 
 		// Most resale customers have authorised ordering on their behalf; one

@@ -1,0 +1,135 @@
+package console
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"partnercenter/internal/auth"
+	"partnercenter/internal/opportunity"
+	"partnercenter/internal/platform/i18n"
+	"partnercenter/internal/store"
+)
+
+// The inbox behind the header's bell, for partner users and staff: the
+// latest notifications with links to their opportunity, marked read one by
+// one or all at once. The bell's unread count arrives as a small per-user
+// stylesheet (unread.css) that the layout links: the count then shows on
+// every page without a script or a swap of its own, and is read out as part
+// of the bell's link.
+
+const inboxPath = "/console/inbox"
+
+// inboxSize is how many notifications the inbox lists.
+const inboxSize = 100
+
+// staffOpportunityPath is where the back office shows an opportunity.
+const staffOpportunityPath = "/console/staff/opportunities/"
+
+func (h *handler) inboxRoutes() {
+	anyone := []auth.Permission(nil)
+	h.page("GET "+inboxPath, anyone, h.inboxPage)
+	h.page("POST "+inboxPath+"/read", anyone, h.markRead)
+	h.public("GET "+inboxPath+"/unread.css", h.unreadStyle)
+}
+
+type inboxView struct {
+	Rows   []inboxRow
+	Unread int
+}
+
+type inboxRow struct {
+	opportunity.Notification
+	Text, Href string
+}
+
+func (h *handler) inboxPage(c *call) error {
+	list, unread, err := opportunity.Inbox(c.r.Context(), h.app.DB.Reader(), c.p.UserID, inboxSize)
+	if err != nil {
+		return err
+	}
+	v := &inboxView{Unread: unread}
+	for _, n := range list {
+		row := inboxRow{Notification: n, Text: n.Kind, Href: h.notificationHref(c, n)}
+		if i18n.Has(n.Kind) {
+			row.Text = c.t(n.Kind, n.Args["code"])
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	return c.render(http.StatusOK, "inbox", &view{Title: "inbox.title", Data: v})
+}
+
+// notificationHref is the page of a notification's opportunity the user
+// may open, or nothing.
+func (h *handler) notificationHref(c *call, n opportunity.Notification) string {
+	if n.SubjectID == "" {
+		return ""
+	}
+	if c.p.IsStaff() {
+		if _, ok := h.routes[staffOpportunityPath+"{id}"]; ok {
+			return staffOpportunityPath + n.SubjectID
+		}
+		return ""
+	}
+	if !c.p.Can(auth.PermOpportunity) {
+		return ""
+	}
+	if n.Kind == "opportunity.shared" {
+		return oppsPath + "/" + n.SubjectID + "/offer"
+	}
+	return oppsPath + "/" + n.SubjectID
+}
+
+// markRead marks one notification read, or all of them without an id.
+func (h *handler) markRead(c *call) error {
+	f := newForm(c.postForm())
+	err := c.apply(f, func(ctx context.Context, tx *store.Tx) error {
+		return opportunity.MarkRead(ctx, tx, c.p.UserID, f.Get("id"))
+	})
+	if err != nil {
+		return err
+	}
+	return c.done("inbox.marked", inboxPath)
+}
+
+// unreadStyle is the bell's count for the user signed in: empty without a
+// session or unread notifications.
+func (h *handler) unreadStyle(c *call) error {
+	var b strings.Builder
+	if c.p != nil {
+		ctx, cancel := context.WithTimeout(c.r.Context(), 2*time.Second)
+		defer cancel()
+		var unread int
+		if err := h.app.DB.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at IS NULL`,
+			c.p.UserID).Scan(&unread); err != nil {
+			return err
+		}
+		if unread > 0 {
+			count := fmt.Sprint(unread)
+			if unread > 99 {
+				count = "99+"
+			}
+			fmt.Fprintf(&b, ".bell-count::after { content: %s; content: %s / %s; }\n", cssString(count), cssString(count),
+				cssString(c.t("inbox.unread", unread)))
+		}
+	}
+	b.WriteString(bellStyle)
+	c.w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	_, err := c.w.Write([]byte(b.String()))
+	return err
+}
+
+// bellStyle draws the bell and its count in the header.
+const bellStyle = `.bell { display: flex; align-items: center; gap: 2px; padding: 0 8px; color: var(--topbar-text, #fff); }
+.bell:hover { text-decoration: none; color: #fff; }
+.bell-count::after { display: inline-block; min-width: 18px; padding: 0 5px; border-radius: 9px; background: #f53f3f; color: #fff;
+  font-size: 12px; line-height: 18px; text-align: center; }
+`
+
+// cssString quotes a string for a CSS declaration.
+func cssString(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", " ", "<", `\3c `)
+	return `"` + r.Replace(s) + `"`
+}
