@@ -12,6 +12,7 @@ import (
 
 	"partnercenter/internal/catalogue"
 	"partnercenter/internal/coupon"
+	"partnercenter/internal/customer"
 	"partnercenter/internal/funds"
 	"partnercenter/internal/order"
 	"partnercenter/internal/platform/i18n"
@@ -559,6 +560,26 @@ func TestOrderRulesAndScope(t *testing.T) {
 		}
 		if o := ordGet(t, db, f.dist, own); o.Status != order.StatusPendingPayment {
 			t.Error("the manager changed the order")
+		}
+
+		// A frozen customer's order cannot be paid; the audit log names the
+		// order actions.
+		if err := db.InTx(context.Background(), func(tx *store.Tx) error {
+			_, _, err := customer.Freeze(context.Background(), tx, f.dist, f.cust, customer.FrozenAccount, "test")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		payPath := "/console/orders/" + own + "/pay"
+		resp, body := c.post(payPath, url.Values{"client": {c.formToken(payPath)}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `role="alert">`+i18n.T(i18n.ZH, "customer.frozen")) {
+			t.Errorf("paying for a frozen customer: %d", resp.StatusCode)
+		}
+		if o := ordGet(t, db, f.dist, own); o.Status != order.StatusPendingPayment {
+			t.Error("a frozen customer's order was paid")
+		}
+		if _, body := c.get("/console/audit?action=order.create"); !strings.Contains(body, "代客下单") || !strings.Contains(body, own) {
+			t.Error("the audit log does not show the order's creation")
 		}
 
 		// Another tenant sees none of them.
