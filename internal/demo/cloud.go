@@ -19,11 +19,13 @@ import (
 // The simulated cloud of the demo: a catalogue of about thirty products over
 // the provider's usual services and five regions, and half a year of
 // on-behalf orders and resources for the demo partners' resale customers,
-// written at the moments they happened, with the expiry, release and
-// payment-timeout housekeeping run day by day in between. The result has
-// orders of every type and status and resources in every state: in use,
-// expiring soon with auto-renewal on, in the retention period, released,
-// frozen, and pay-per-use resources running for weeks or months.
+// written at the moments they happened, with the cloud's jobs (metering of
+// pay-per-use hours, expiry and auto-renewal, release, payment timeouts)
+// run every few days in between. The result has orders of every type and
+// status and resources in every state: in use, expiring soon with
+// auto-renewal on, in the retention period, released, frozen (by the
+// partner, and for arrears), and pay-per-use resources metered for weeks or
+// months.
 
 // demoRegions are the regions of the simulated cloud.
 var demoRegions = []catalogue.Region{
@@ -483,7 +485,7 @@ func (pl *cloudPlan) housekeeping(tx *store.Tx) error {
 // planBuyer plans the history of a customer with a balance: a yearly
 // server with its disk and address bought months ago, then one of seven
 // stories, coupons for some, and pay-per-use resources for most. A frozen
-// buyer's account and resources are frozen a week ago for arrears.
+// buyer's partner froze its account and resources a week ago.
 func (pl *cloudPlan) planBuyer(b *cloudBuyer, i int, frozen bool) {
 	const month, year = catalogue.PeriodMonth, catalogue.PeriodYear
 	region := demoRegions[i%4].Code
@@ -571,7 +573,8 @@ func (pl *cloudPlan) planBuyer(b *cloudBuyer, i int, frozen bool) {
 
 // planUnfunded plans reseller-b's customers, which have no balance: an
 // order waiting for payment and an earlier one that timed out, and a
-// pay-per-use server running without money (arrears, once metered).
+// pay-per-use server launched without money: its customer goes into
+// arrears and, after the grace period, the server is frozen.
 func (pl *cloudPlan) planUnfunded(bs []*cloudBuyer) {
 	if len(bs) < 3 {
 		return
