@@ -171,6 +171,10 @@ func (h *handler) routesTable() {
 	// 机会点管理 (opportunities*.go) and the inbox behind the bell (inbox.go).
 	h.opportunityRoutes()
 	h.inboxRoutes()
+
+	// The back office's 机会点管理: 商机审核, HOs, pipeline, offices and the
+	// working-day calendar (opportunities_staff*.go).
+	h.staffOpportunityRoutes()
 }
 
 func perms(p ...auth.Permission) []auth.Permission { return p }

@@ -71,6 +71,13 @@ var staffMenu = []menuEntry{
 	{"catalogue/products", "nav.catalogue_products", "/console/staff/catalogue"},
 	{"catalogue/service_types", "nav.catalogue_service_types", "/console/staff/catalogue/service-types"},
 	{"catalogue/regions", "nav.catalogue_regions", "/console/staff/catalogue/regions"},
+	{"opportunities", "nav.staff_opp", ""},
+	{"opportunities/review", "nav.staff_opp_review", "/console/staff/opportunities"},
+	{"opportunities/ho", "nav.staff_opp_ho", "/console/staff/opportunities/ho"},
+	{"opportunities/coselling", "nav.staff_opp_coselling", "/console/staff/opportunities/coselling"},
+	{"opportunities/pipeline", "nav.staff_opp_pipeline", "/console/staff/opportunities/pipeline"},
+	{"opportunities/offices", "nav.staff_opp_offices", "/console/staff/offices"},
+	{"opportunities/calendar", "nav.staff_opp_calendar", "/console/staff/calendar"},
 	{"audit", "nav.audit", "/console/audit"},
 }
 

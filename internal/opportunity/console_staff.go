@@ -1,0 +1,201 @@
+package opportunity
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"partnercenter/internal/ledger"
+	"partnercenter/internal/platform/apperr"
+	"partnercenter/internal/store"
+)
+
+// The provider's back office reads opportunities in ways the partner never
+// does: a reviewer's queue, the share states of HOs, the calendar's
+// exceptions by year.
+
+// QueueFilter selects the POs of the back office's review queue. A user who
+// is both PSM and PDM sees both parts; All shows every submitted PO.
+type QueueFilter struct {
+	PSMUserID    string // the POs routed to this PSM
+	PDMUserID    string // the POs whose PDM this user is, and the central PDM queue
+	All          bool   // every PO past its draft
+	ReviewStatus string
+	OfficeID     string
+	Industry     string
+	Query        string // part of the code, project or prospect name
+	Now          time.Time
+	Offset       int
+	Limit        int
+}
+
+// ReviewQueue returns a page of the queue and the total matching: overdue
+// reviews first, then by due date, the newest last decided ones after.
+// Drafts are the partner's own and never show.
+func ReviewQueue(ctx context.Context, q store.Queryer, f QueueFilter) ([]*Opportunity, int, error) {
+	where := []string{"o.origin = ?", "o.review_status <> ?"}
+	args := []any{PO, Draft}
+	if !f.All {
+		var who []string
+		if f.PSMUserID != "" {
+			who, args = append(who, "o.psm_user_id = ?"), append(args, f.PSMUserID)
+		}
+		if f.PDMUserID != "" {
+			who, args = append(who, "o.pdm_user_id = ?", "o.pdm_queue = ?"), append(args, f.PDMUserID, true)
+		}
+		if len(who) == 0 {
+			return nil, 0, nil
+		}
+		where = append(where, "("+strings.Join(who, " OR ")+")")
+	}
+	add := func(c string, a ...any) { where, args = append(where, c), append(args, a...) }
+	if f.ReviewStatus != "" {
+		add("o.review_status = ?", f.ReviewStatus)
+	}
+	if f.OfficeID != "" {
+		add("o.office_id = ?", f.OfficeID)
+	}
+	if f.Industry != "" {
+		add("o.industry = ?", f.Industry)
+	}
+	if s := strings.TrimSpace(f.Query); s != "" {
+		like := "%" + strings.ToLower(s) + "%"
+		add("(LOWER(o.code) LIKE ? OR LOWER(o.project_name) LIKE ? OR LOWER(o.prospect_name) LIKE ?)", like, like, like)
+	}
+	w := strings.Join(where, " AND ")
+	var total int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM opportunities o WHERE `+w, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > MaxPage {
+		limit = 20
+	}
+	now := store.Micros(f.Now)
+	order := ` ORDER BY CASE WHEN o.review_status IN (?, ?) AND o.review_due_at <= ? THEN 0
+		WHEN o.review_status IN (?, ?, ?) THEN 1 ELSE 2 END, COALESCE(o.review_due_at, 0), o.created_at DESC, o.id LIMIT ? OFFSET ?`
+	rows, err := q.QueryContext(ctx, `SELECT `+columns+from+` WHERE `+w+order,
+		append(args, Submitted, InReview, now, Submitted, InReview, ActionRequired, limit, max(f.Offset, 0))...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []*Opportunity
+	for rows.Next() {
+		o, err := scan(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, o)
+	}
+	return out, total, rows.Err()
+}
+
+// Overdue reports whether a PO awaits a decision past its review SLA.
+func (o *Opportunity) Overdue(now time.Time) bool {
+	return (o.ReviewStatus == Submitted || o.ReviewStatus == InReview) && !o.ReviewDueAt.IsZero() && !now.Before(o.ReviewDueAt)
+}
+
+// ShareState is an HO as offered to one partner, seen from the provider.
+type ShareState struct {
+	OpportunityID string
+	PartnerID     string
+	PartnerName   string
+	Status        string // an offer past its validity reads expired before the job marks it
+	Reason        string
+	SharedAt      time.Time
+	ExpiresAt     time.Time
+	AnsweredAt    time.Time
+}
+
+// SharesOf returns the shares of the given HOs by HO, each list by partner name.
+func SharesOf(ctx context.Context, q store.Queryer, ids []string, now time.Time) (map[string][]ShareState, error) {
+	out := map[string][]ShareState{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := q.QueryContext(ctx, `SELECT s.opportunity_id, s.partner_id, COALESCE(p.name, ''), s.status, s.reason, s.shared_at, s.expires_at,
+		COALESCE(s.answered_at, 0) FROM opportunity_shares s LEFT JOIN partners p ON p.id = s.partner_id
+		WHERE s.opportunity_id IN (`+marks+`) ORDER BY s.opportunity_id, p.name, s.partner_id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s ShareState
+		var shared, expires, answered int64
+		if err := rows.Scan(&s.OpportunityID, &s.PartnerID, &s.PartnerName, &s.Status, &s.Reason, &shared, &expires, &answered); err != nil {
+			return nil, err
+		}
+		s.SharedAt, s.ExpiresAt, s.AnsweredAt = store.Time(shared), store.Time(expires), store.Time(answered)
+		if s.Status == ShareOffered && !now.Before(s.ExpiresAt) {
+			s.Status = ShareExpired
+		}
+		out[s.OpportunityID] = append(out[s.OpportunityID], s)
+	}
+	return out, rows.Err()
+}
+
+// CalendarDay is one exception of the working-day calendar.
+type CalendarDay struct {
+	Day     time.Time // the start of the billing day
+	Working bool      // true: a working weekend day; false: a holiday
+	Name    string
+}
+
+// CalendarDays lists the exceptions of a year (billing days), in date order.
+func CalendarDays(ctx context.Context, q store.Queryer, year int) ([]CalendarDay, error) {
+	first := ledger.DayOf(time.Date(year, 1, 1, 0, 0, 0, 0, ledger.BillingZone))
+	next := ledger.DayOf(time.Date(year+1, 1, 1, 0, 0, 0, 0, ledger.BillingZone))
+	rows, err := q.QueryContext(ctx, `SELECT day, working, name FROM working_calendar WHERE day >= ? AND day < ? ORDER BY day`, first, next)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []CalendarDay
+	for rows.Next() {
+		var d CalendarDay
+		var day int64
+		if err := rows.Scan(&day, &d.Working, &d.Name); err != nil {
+			return nil, err
+		}
+		d.Day = ledger.DayStart(day)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// CustomerByAccountName finds a registered customer by its account name,
+// for an HO the provider creates (any customer, associated or not).
+func CustomerByAccountName(ctx context.Context, q store.Queryer, field, name string) (string, error) {
+	var id string
+	err := store.ScanErr(q.QueryRowContext(ctx, `SELECT id FROM customers WHERE domain_name = ?`, strings.TrimSpace(name)).Scan(&id))
+	if errors.Is(err, store.ErrNotFound) {
+		return "", apperr.Field(field, "customer.not_found", "customer not found")
+	}
+	return id, err
+}
+
+// CosellingMembers returns the partners in the co-selling programme.
+func CosellingMembers(ctx context.Context, q store.Queryer) (map[string]bool, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id FROM partners WHERE coselling = ?`, true)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
+}
