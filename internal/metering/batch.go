@@ -7,6 +7,7 @@ import (
 
 	"partnercenter/internal/coupon"
 	"partnercenter/internal/funds"
+	"partnercenter/internal/platform/ids"
 	"partnercenter/internal/store"
 )
 
@@ -112,7 +113,9 @@ func insertFees(ctx context.Context, tx *store.Tx, fees []fee, months map[int64]
 		for i := range fees[:n] {
 			f := &fees[i]
 			at := f.hour.UnixMicro()
-			args = append(args, f.id, Ref(f.r.id, f.hour), f.r.partnerID, f.r.customerID, f.r.id, f.r.serviceType, f.r.resourceType,
+			// Ids are made in the order of writing: time-ordered ids then
+			// append to the primary key's index.
+			args = append(args, ids.New(), Ref(f.r.id, f.hour), f.r.partnerID, f.r.customerID, f.r.id, f.r.serviceType, f.r.resourceType,
 				f.r.productID, f.r.region, at, months[at], f.r.quantity, f.rated, f.amount, f.coupon, f.bal, f.debt, f.manager, created)
 		}
 		if _, err := tx.ExecContext(ctx, feeInsert+rowsOf(n), args...); err != nil {

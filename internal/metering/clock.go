@@ -79,4 +79,3 @@ func RefreshClock(ctx context.Context, db *store.DB) error {
 	v.(*atomic.Int64).Store(int64(off))
 	return nil
 }
-

@@ -200,24 +200,23 @@ func dueCustomers(ctx context.Context, q store.Queryer, until time.Time) ([]dueC
 
 // resource is a pay-per-use resource being metered.
 type resource struct {
-	id, customerID, partnerID                  string
+	id, customerID, partnerID                    string
 	productID, serviceType, resourceType, region string
-	quantity                                    int64
-	rate                                        int64 // 1e-8 yuan per unit and hour
-	cursor                                      time.Time
-	end                                         time.Time // hours start before it
-	carry                                       int64
+	quantity                                     int64
+	rate                                         int64 // 1e-8 yuan per unit and hour
+	cursor                                       time.Time
+	end                                          time.Time // hours start before it
+	carry                                        int64
 }
 
 // fee is one resource-hour being charged.
 type fee struct {
-	id     string
-	r      *resource
-	hour   time.Time
-	rated  int64
-	amount int64
-	coupon int64
-	bal    int64
+	r       *resource
+	hour    time.Time
+	rated   int64
+	amount  int64
+	coupon  int64
+	bal     int64
 	debt    int64
 	manager string
 }
@@ -357,7 +356,7 @@ func meterCustomer(ctx context.Context, tx *store.Tx, rs []*resource, fees *[]fe
 			if h.Before(r.cursor) || !h.Before(r.end) {
 				continue
 			}
-			f := fee{id: ids.New(), r: r, hour: h, rated: r.rate * r.quantity}
+			f := fee{r: r, hour: h, rated: r.rate * r.quantity}
 			total := r.carry + f.rated
 			f.amount, r.carry = total/catalogue.RatePerFen, total%catalogue.RatePerFen
 			rest := f.amount
@@ -414,7 +413,10 @@ func meterCustomer(ctx context.Context, tx *store.Tx, rs []*resource, fees *[]fe
 			}
 		}
 	}
-	ref := "usage:" + mineFees[0].id
+	// The customer's charge in this step: its coupon uses and its balance
+	// charge are named by it.
+	charge := ids.New()
+	ref := "usage:" + charge
 	for _, c := range mine {
 		if c.used == 0 {
 			continue
@@ -428,7 +430,7 @@ func meterCustomer(ctx context.Context, tx *store.Tx, rs []*resource, fees *[]fe
 	}
 	if out.Balance > 0 {
 		_, err := funds.ChargeCustomer(ctx, tx, funds.Charge{PartnerID: partnerID, CustomerID: customerID, Amount: out.Balance,
-			ClientID: "meter:" + mineFees[0].id, Meta: map[string]string{"usage": strconv.Itoa(len(mineFees))}})
+			ClientID: "meter:" + charge, Meta: map[string]string{"usage": strconv.Itoa(len(mineFees))}})
 		if errors.Is(err, funds.ErrCustomerBalanceInsufficient) {
 			// A concurrent transaction spent the balance since it was read.
 			return out, store.ErrRetry

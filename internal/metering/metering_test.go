@@ -214,7 +214,7 @@ func TestCouponsInScopePayFirst(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		ecs := f.launch(t, f.ecs, 1)   // 0.25 yuan an hour: 25 fen
+		ecs := f.launch(t, f.ecs, 1)     // 0.25 yuan an hour: 25 fen
 		disk := f.launch(t, f.disk, 100) // 1.234567 yuan an hour, out of the coupon's scope
 		f.run(t, t0.Truncate(time.Hour).Add(6*time.Hour), metering.Options{Window: 2 * time.Hour})
 		e := f.fees(t, "resource_id = ?", ecs.ID)
@@ -249,7 +249,7 @@ func TestCouponsInScopePayFirst(t *testing.T) {
 func TestArrearsFreezeAndFunding(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		f := setup(t, db, 100) // 1 yuan
+		f := setup(t, db, 100)     // 1 yuan
 		r := f.launch(t, f.ecs, 1) // 25 fen an hour: 4 hours paid
 		opts := metering.Options{Grace: 3 * time.Hour}
 		h := t0.Truncate(time.Hour)
