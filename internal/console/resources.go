@@ -33,6 +33,10 @@ import (
 // resourcesPath is the 查看资源 page of a customer.
 func resourcesPath(customerID string) string { return customersPath + "/" + customerID + "/resources" }
 
+// customerOrdersPath is 客户订单, where renewal and change orders wait for
+// payment.
+const customerOrdersPath = "/console/orders"
+
 // resourceActors may renew, unsubscribe and switch auto-renewal.
 var resourceActors = []auth.Permission{auth.PermCustomerManage, auth.PermFundsMove}
 
@@ -56,6 +60,7 @@ type resourcesView struct {
 	Pager        pager
 	CanAct       bool
 	Balance      string // the customer's balance, for a user who sees balances
+	Orders       string // the customer's orders in 客户订单, when the user may open it
 	Here         string // this page with its conditions, where the actions return
 	Loc          *time.Location
 }
@@ -168,6 +173,9 @@ func (h *handler) resourcesPage(c *call) error {
 		Regions: names.regionOptions(), Modes: statusOptions(c.lang, []int{order.ChargingPeriodic, order.ChargingPayPerUse}, chargingKey),
 		Statuses: optionsOf(c.lang, resourceStatuses, resourceStatusKey), CanAct: c.can(resourceActors), Here: c.r.URL.RequestURI(), Loc: c.loc,
 		AutoRenew: []option{{Value: "1", Label: c.t("resources.auto_renew.on")}, {Value: "0", Label: c.t("resources.auto_renew.off")}}}
+	if need, ok := h.routes[customerOrdersPath]; ok && c.can(need) {
+		v.Orders = customerOrdersPath + "?customer=" + url.QueryEscape(cu.DomainName)
+	}
 	if c.p.Can(auth.PermFundsView) && cu.AssociationType == customer.Resale {
 		if v.Balance, err = balanceText(ctx, q, cu.ID); err != nil {
 			return err

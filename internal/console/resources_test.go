@@ -345,8 +345,8 @@ func TestResourcesRenewAndAutoRenew(t *testing.T) {
 			t.Fatalf("renew unpaid: %d", resp.StatusCode)
 		}
 		_, body = c.get(s.path())
-		if !strings.Contains(body, "待支付：请在客户订单中支付") {
-			t.Errorf("no message of the pending order")
+		if !strings.Contains(body, "待支付：请在客户订单中支付") || !strings.Contains(body, `href="/console/orders?customer=res-buyer-01">客户订单<`) {
+			t.Errorf("no message of the pending order, or no link to 客户订单")
 		}
 		list, _, err := order.List(context.Background(), db.Reader(), order.Filter{Scope: customer.PartnerScope(s.partnerID), CustomerID: s.customerID,
 			Status: order.StatusPendingPayment})

@@ -16,6 +16,7 @@ var _ = register(
 	entry{"customers.op.resources", "查看资源", "View resources"},
 	entry{"resources.title", "查看资源", "Resources"},
 	entry{"resources.customer_details", "客户详情", "Customer details"},
+	entry{"resources.customer_orders", "客户订单", "Customer orders"},
 	entry{"resources.back_to_customers", "返回客户列表", "Back to customers"},
 	entry{"resources.id", "资源ID", "Resource ID"},
 	entry{"resources.name", "资源名称", "Resource name"},
