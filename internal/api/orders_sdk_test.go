@@ -540,6 +540,36 @@ func TestPayAndCancelOrdersThroughTheSDK(t *testing.T) {
 		if b := s.balanceOf(t, s.resale.ID); b != 340_00 {
 			t.Fatalf("balance after a retried payment %d", b)
 		}
+
+		// A customer that withdrew its authorisation, or is frozen, cannot
+		// have its orders paid; nothing moves.
+		withdrawn := s.place(t, s.dist.ID, s.resale.ID, line(s.vm, catalogue.PeriodMonth, 1, 1))
+		if err := db.InTx(t.Context(), func(tx *store.Tx) error {
+			token, err := order.AuthorisationLink(t.Context(), tx, s.dist.ID, s.resale.ID)
+			if err != nil {
+				return err
+			}
+			_, err = order.SetAuthorisation(t.Context(), tx, token, false)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.c.PayOrders(payBody(withdrawn.ID))
+		wantSDKError(t, err, http.StatusForbidden, "CBC.0151")
+		frozen := s.place(t, s.dist2.ID, s.otherCust.ID, line(s.vm, catalogue.PeriodMonth, 1, 1))
+		if err := db.InTx(t.Context(), func(tx *store.Tx) error {
+			_, _, err := customer.Freeze(t.Context(), tx, s.dist2.ID, s.otherCust.ID, customer.FrozenAccount, "test")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		c2 := client(t, s.srv, s.dist2Key.ID, s.dist2Key.Secret, s.dist2.DomainID)
+		_, err = c2.PayOrders(payBody(frozen.ID))
+		wantSDKError(t, err, http.StatusConflict, "PC.0409")
+		if s.balanceOf(t, s.resale.ID) != 340_00 || s.balanceOf(t, s.otherCust.ID) != 200_00 ||
+			s.status(t, withdrawn.ID) != order.StatusPendingPayment || s.status(t, frozen.ID) != order.StatusPendingPayment {
+			t.Fatal("a refused payment moved money or changed the order")
+		}
 		s.check(t)
 	})
 }
