@@ -9,6 +9,7 @@ import (
 
 	"partnercenter/internal/auth"
 	"partnercenter/internal/opportunity"
+	"partnercenter/internal/platform/apperr"
 	"partnercenter/internal/platform/i18n"
 	"partnercenter/internal/store"
 )
@@ -32,6 +33,7 @@ func (h *handler) inboxRoutes() {
 	anyone := []auth.Permission(nil)
 	h.page("GET "+inboxPath, anyone, h.inboxPage)
 	h.page("POST "+inboxPath+"/read", anyone, h.markRead)
+	h.page("POST "+inboxPath+"/{id}/open", anyone, h.openNotification)
 	h.public("GET "+inboxPath+"/unread.css", h.unreadStyle)
 }
 
@@ -80,6 +82,31 @@ func (h *handler) notificationHref(c *call, n opportunity.Notification) string {
 		return oppsPath + "/" + n.SubjectID + "/offer"
 	}
 	return oppsPath + "/" + n.SubjectID
+}
+
+// openNotification marks a notification read and opens its page.
+func (h *handler) openNotification(c *call) error {
+	list, _, err := opportunity.Inbox(c.r.Context(), h.app.DB.Reader(), c.p.UserID, inboxSize)
+	if err != nil {
+		return err
+	}
+	for _, n := range list {
+		if n.ID != c.r.PathValue("id") {
+			continue
+		}
+		href := h.notificationHref(c, n)
+		if href == "" {
+			href = inboxPath
+		}
+		if err := h.app.DB.InTx(c.r.Context(), func(tx *store.Tx) error {
+			return opportunity.MarkRead(c.r.Context(), tx, c.p.UserID, n.ID)
+		}); err != nil {
+			return err
+		}
+		c.redirect(href)
+		return nil
+	}
+	return apperr.NotFoundf("error.not_found.title", "no such notification")
 }
 
 // markRead marks one notification read, or all of them without an id.

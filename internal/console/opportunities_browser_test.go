@@ -98,7 +98,7 @@ func TestBrowserCoSelling(t *testing.T) {
 	}
 	b.checkConsole("the PSM's inbox")
 	if slices.Contains(console.MenuPages(f.app), "/console/staff/opportunities") {
-		b.clickAndLoad(`#inbox a[href="/console/staff/opportunities/` + poID + `"]`)
+		b.clickAndLoad(`#inbox button.open[data-href="/console/staff/opportunities/` + poID + `"]`)
 		b.do("approve", chromedp.Click(chromedp.CSS(`#decision input[name=outcome][value="approve"]`)))
 		if n := eval[int](b, `(() => { const all = document.querySelectorAll('#decision input[name=checklist]');
 			all.forEach(c => { if (!c.checked) c.click() }); return all.length; })()`); n != len(opportunity.Checklist) {
@@ -127,7 +127,10 @@ func TestBrowserCoSelling(t *testing.T) {
 	if got := b.text("#inbox tbody"); !strings.Contains(got, "商机 "+code+" 已有审核结果") || !strings.Contains(got, "华为云向您共享了商机 "+ho.Code) {
 		t.Errorf("the partner's inbox: %q", got)
 	}
-	b.clickAndLoad(`#inbox a[href="/console/opportunities/` + ho.ID + `/offer"]`)
+	b.clickAndLoad(`#inbox button.open[data-href="/console/opportunities/` + ho.ID + `/offer"]`)
+	if got := b.bellCount(); !strings.Contains(got, `"1"`) {
+		t.Errorf("the bell after opening one of two: %s", got)
+	}
 	if got := b.text("#contact-name"); got != "接受后可查看客户联系人" {
 		t.Errorf("the offer shows the contact %q before it is accepted", got)
 	}

@@ -345,7 +345,19 @@ func TestOpportunityOffers(t *testing.T) {
 			t.Errorf("the bell after two HOs shared: %q", css)
 		}
 		_, body := c.get("/console/inbox")
-		expectAll(t, "the inbox", body, i18n.T(i18n.ZH, "opportunity.shared", accepted.Code), `href="/console/opportunities/`+accepted.ID+`/offer"`)
+		expectAll(t, "the inbox", body, i18n.T(i18n.ZH, "opportunity.shared", accepted.Code), `data-href="/console/opportunities/`+accepted.ID+`/offer"`)
+		inbox, _, _ := opportunity.Inbox(ctx, db.Reader(), userID(t, db, "distributor"), 10)
+		resp, _ := c.post("/console/inbox/"+inbox[0].ID+"/open", nil)
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/console/opportunities/") {
+			t.Errorf("opening a notification: %d to %s", resp.StatusCode, loc)
+		}
+		if _, css := c.get("/console/inbox/unread.css"); !strings.Contains(css, `content: "1"`) {
+			t.Errorf("the bell after opening one: %q", css)
+		}
+		if resp, _ := f.client().post("/console/inbox/"+inbox[1].ID+"/open", nil); resp.StatusCode != http.StatusSeeOther ||
+			!strings.HasPrefix(resp.Header.Get("Location"), "/console/signin") {
+			t.Errorf("opening without a session: %d", resp.StatusCode)
+		}
 
 		_, body = c.get("/console/opportunities/offers")
 		expectAll(t, "HO 共享", body, accepted.Code, declined.Code, "宁波港务集团", "待处理", "接受", "拒绝")
@@ -366,9 +378,12 @@ func TestOpportunityOffers(t *testing.T) {
 		if resp, _ := other.post("/console/opportunities/"+accepted.ID+"/accept", nil); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("another partner accepting: %d", resp.StatusCode)
 		}
+		if resp, _ := other.post("/console/inbox/"+inbox[1].ID+"/open", nil); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("another user opening the partner's notification: %d", resp.StatusCode)
+		}
 
 		// 接受: the HO is the partner's, among its opportunities, with the contact.
-		resp, _ := c.post("/console/opportunities/"+accepted.ID+"/accept", nil)
+		resp, _ = c.post("/console/opportunities/"+accepted.ID+"/accept", nil)
 		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/console/opportunities/"+accepted.ID {
 			t.Fatalf("accept: %d to %s", resp.StatusCode, resp.Header.Get("Location"))
 		}
