@@ -113,11 +113,17 @@ func FindCoupons(ctx context.Context, q store.Queryer, f CouponQuery) ([]*Coupon
 		{"c.customer_id = ?", f.CustomerID != "", f.CustomerID},
 		{"c.quota_id = ?", f.QuotaID != "", f.QuotaID},
 		{"c.id = ?", f.CouponID != "", f.CouponID},
-		{"c.id IN (SELECT coupon_id FROM coupon_usages WHERE reference = ?)", f.OrderID != "", f.OrderID},
 	} {
 		if c.set {
 			w.add(c.cond, c.v)
 		}
+	}
+	if f.OrderID != "" {
+		// An order's payment uses a coupon once per line it pays, with the
+		// reference "<order id>/<line no>"; other charges use the bare id.
+		// The range keeps the reference index usable.
+		w.add("c.id IN (SELECT coupon_id FROM coupon_usages WHERE reference = ? OR (reference >= ? AND reference < ?))",
+			f.OrderID, f.OrderID+"/", f.OrderID+"0")
 	}
 	w.between("c.created_at", TimeRange{f.CreatedFrom, f.CreatedTo})
 	w.between("c.effective_at", f.Effective)

@@ -249,6 +249,11 @@ func TestPayWithCouponsAndBalanceThenUnsubscribe(t *testing.T) {
 		if err != nil || len(uses) != 2 {
 			t.Fatalf("coupons %v %v", uses, err)
 		}
+		// The coupon queries find the coupons by the order that used them.
+		found, n, err := coupon.FindCoupons(ctx, db.Reader(), coupon.CouponQuery{Filter: coupon.Filter{PartnerID: f.p.ID, Limit: 10}, OrderID: o.ID})
+		if err != nil || n != 2 || len(found) != 2 {
+			t.Fatalf("coupons by order: %d %v", n, err)
+		}
 		// Unsubscribing the VM at once refunds its balance share in full
 		// (less rounding): 200 yuan of 800 paid 450 from the balance.
 		var unsub []*order.Order
