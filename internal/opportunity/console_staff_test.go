@@ -26,7 +26,7 @@ func TestReviewQueue(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
 		ctx := context.Background()
-		gov := f.submit(t, f.p, f.fields("gov cloud", "government")) // psm-b, the partner's PDM
+		gov := f.submit(t, f.p, f.fields("gov cloud", "government"))  // psm-b, the partner's PDM
 		later := f.submit(t, f.p, f.fields("gov data", "government")) // psm-b
 		fields := f.fields("other finance", "finance")
 		fields.CustomerID, fields.ProspectName = "", "a prospect"
