@@ -67,7 +67,10 @@ func Redeem(ctx context.Context, tx *store.Tx, r Redemption) (*Coupon, error) {
 		(len(c.ProductIDs) > 0 && !slices.Contains(c.ProductIDs, r.ProductID)) {
 		return nil, apperr.New(apperr.Conflict, "coupon.out_of_scope", "the coupon does not cover this service or product")
 	}
-	revenue, err := providerAccount(ctx, tx, "coupon_revenue")
+	// Spread over shards like the cloud's revenue (ledger.Shard), so that
+	// payments with different coupons do not queue on one account.
+	revenue, err := ledger.Open(ctx, tx, ledger.AccountSpec{Kind: "coupon_revenue", OwnerType: ownerProvider,
+		OwnerID: ledger.Shard("provider", c.ID, 64), Unbounded: true})
 	if err != nil {
 		return nil, err
 	}

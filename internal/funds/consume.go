@@ -24,9 +24,16 @@ type Charge struct {
 var ErrCustomerBalanceInsufficient = apperr.New(apperr.Insufficient, "funds.customer_balance_insufficient",
 	"the customer's balance is not enough")
 
-// cloudRevenue is where what customers pay the cloud goes.
-func cloudRevenue(ctx context.Context, tx *store.Tx) (*ledger.Account, error) {
-	return ledger.Open(ctx, tx, ledger.AccountSpec{Kind: "cloud_revenue", OwnerType: ownerProvider, OwnerID: "provider", Unbounded: true})
+// revenueShards is how many accounts the cloud's revenue is spread over
+// (ledger.Shard): with one, concurrent payments of different customers
+// queue on its row on PostgreSQL. A customer always uses the same shard,
+// so its charges and refunds meet in one account.
+const revenueShards = 64
+
+// cloudRevenue is where what a customer pays the cloud goes.
+func cloudRevenue(ctx context.Context, tx *store.Tx, customerID string) (*ledger.Account, error) {
+	return ledger.Open(ctx, tx, ledger.AccountSpec{Kind: "cloud_revenue", OwnerType: ownerProvider,
+		OwnerID: ledger.Shard("provider", customerID, revenueShards), Unbounded: true})
 }
 
 // ChargeCustomer takes a charge from the customer's balance (trade type
@@ -40,7 +47,7 @@ func ChargeCustomer(ctx context.Context, tx *store.Tx, c Charge) (*ledger.Transf
 	if err != nil {
 		return nil, err
 	}
-	revenue, err := cloudRevenue(ctx, tx)
+	revenue, err := cloudRevenue(ctx, tx, c.CustomerID)
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +72,7 @@ func RefundCustomer(ctx context.Context, tx *store.Tx, c Charge) (*ledger.Transf
 	if err != nil {
 		return nil, err
 	}
-	revenue, err := cloudRevenue(ctx, tx)
+	revenue, err := cloudRevenue(ctx, tx, c.CustomerID)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,8 @@ package ledger
 import (
 	"context"
 	"errors"
+	"fmt"
+	"hash/fnv"
 	"time"
 
 	"partnercenter/internal/platform/apperr"
@@ -174,4 +176,15 @@ func lock(ctx context.Context, tx *store.Tx, accountIDs []string) (map[string]*A
 		out[id] = a
 	}
 	return out, nil
+}
+
+// Shard names one of n accounts that together stand for one hot account
+// of an owner (the provider's revenue): every transfer locks the accounts
+// it moves until its transaction commits, so one account credited by every
+// customer's payment would make concurrent payments queue on one row.
+// A key (a customer, a coupon) always maps to the same shard.
+func Shard(owner, key string, n uint32) string {
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	return fmt.Sprintf("%s-%02d", owner, h.Sum32()%n)
 }
