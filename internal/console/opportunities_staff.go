@@ -44,7 +44,38 @@ var soActions = []string{"opportunity.review_start", "opportunity.decide", "oppo
 	"opportunity.ho_share", "opportunity.coselling", "opportunity.office_save", "opportunity.office_psm_set",
 	"opportunity.office_psm_remove", "opportunity.calendar_set", "opportunity.calendar_remove"}
 
-func init() { knownActions = append(knownActions, soActions...) }
+// soAuditFields name the fields of these actions' audit summaries.
+var soAuditFields = map[string]string{
+	"code": "opportunity_staff.code", "review_status": "opportunity_staff.review_status", "sales_stage": "opportunity_staff.sales_stage",
+	"checklist": "opportunity_staff.checklist", "reason": "opportunity_staff.reason", "comment": "opportunity_staff.comment",
+	"prospect_name": "opportunity_staff.prospect_name", "crm_lock_until": "opportunity_staff.crm_lock_until",
+	"customer": "opportunity_staff.customer", "project_name": "opportunity_staff.project_name", "industry": "opportunity_staff.industry",
+	"office_id": "opportunity_staff.office", "products": "opportunity_staff.products", "amount": "opportunity_staff.amount",
+	"expected_close": "opportunity_staff.expected_close", "shared": "opportunity_staff.shared_ok", "refused": "opportunity_staff.refused",
+	"validity_days": "opportunity_staff.validity_days", "coselling": "opportunity_staff.coselling",
+	"name_zh": "opportunity_staff.office_name_zh", "name_en": "opportunity_staff.office_name_en", "user_id": "opportunity_staff.psm",
+	"industries": "opportunity_staff.industries", "day": "opportunity_staff.date", "working": "opportunity_staff.calendar_kind",
+}
+
+func init() {
+	knownActions = append(knownActions, soActions...)
+	for field, label := range soAuditFields {
+		if _, taken := summaryFields[field]; !taken {
+			summaryFields[field] = summaryField{label: label}
+		}
+	}
+	if f, ok := summaryFields["review_status"]; ok && f.value == nil {
+		summaryFields["review_status"] = summaryField{f.label, func(v string) string { return "opportunity.review." + v }}
+	}
+	if f, ok := summaryFields["working"]; ok && f.value == nil {
+		summaryFields["working"] = summaryField{f.label, func(v string) string {
+			if v == "true" {
+				return "opportunity_staff.calendar_kind.working"
+			}
+			return "opportunity_staff.calendar_kind.holiday"
+		}}
+	}
+}
 
 // staffOpportunityRoutes registers the back office's co-selling pages.
 func (h *handler) staffOpportunityRoutes() {

@@ -496,6 +496,11 @@ func TestStaffOfficesAndCalendar(t *testing.T) {
 		if a := staffAuditActions(t, db, "2026-10-01"); strings.Join(a, " ") != "opportunity.calendar_set opportunity.calendar_remove" {
 			t.Errorf("audit of the day: %v", a)
 		}
+		_, body = admin.get("/console/audit?action=opportunity.calendar_set")
+		if !strings.Contains(body, zh("audit.action.opportunity.calendar_set")) || !strings.Contains(body, zh("opportunity_staff.calendar_kind.holiday")) ||
+			!strings.Contains(body, zh("opportunity_staff.calendar_kind.working")) || !strings.Contains(body, "国庆调休") {
+			t.Errorf("the audit log of the calendar:\n%s", body)
+		}
 		if resp, _ := f.as("pdm").get("/console/staff/calendar"); resp.StatusCode != http.StatusForbidden {
 			t.Errorf("the PDM opens the calendar: %d", resp.StatusCode)
 		}
