@@ -132,7 +132,22 @@ func TestStaffOpportunityReview(t *testing.T) {
 			t.Error("matching filters hide the PO")
 		}
 
-		// The review page.
+		// Overdue reviews come first, marked, with their due dates.
+		second := f.submit(t, "数据湖", "")
+		if err := db.InTx(context.Background(), func(tx *store.Tx) error {
+			_, err := tx.ExecContext(context.Background(), `UPDATE opportunities SET review_due_at = ? WHERE id = ?`,
+				store.Micros(time.Now().Add(-time.Hour)), second.ID)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		_, body = psm.get("/console/staff/opportunities")
+		if i, j := strings.Index(body, second.Code), strings.Index(body, po.Code); i < 0 || j < 0 || i > j ||
+			!strings.Contains(body, zh("opportunity_staff.overdue")) {
+			t.Errorf("the overdue review is not first and marked:\n%s", body)
+		}
+
+		// The review page, in both languages.
 		resp, body = psm.get("/console/staff/opportunities/" + po.ID)
 		for _, want := range []string{po.Code, "数据迁移服务", "测试代表处", "1,234,567.89", zh("opportunity_staff.start_review"),
 			zh("opportunity_staff.no_duplicates"), zh("opportunity_staff.event.submitted"), `name="checklist"`} {
@@ -140,6 +155,18 @@ func TestStaffOpportunityReview(t *testing.T) {
 				t.Errorf("review page lacks %q (%d)", want, resp.StatusCode)
 			}
 		}
+
+		psm.post("/console/locale", url.Values{"lang": {"en"}, "next": {"/console/staff/opportunities"}})
+		_, body = psm.get("/console/staff/opportunities/" + po.ID)
+		for _, want := range []string{"Start review", "Possible duplicates", "Timeline", "The partner&#39;s own solution", "Ask for action"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("the English review page lacks %q", want)
+			}
+		}
+		if _, body := psm.get("/console/staff/opportunities/pipeline"); !strings.Contains(body, "Pipeline by sales stage") {
+			t.Error("the English pipeline")
+		}
+		psm.post("/console/locale", url.Values{"lang": {"zh-CN"}, "next": {"/console/staff/opportunities"}})
 
 		// Another PSM is refused, and nothing changes.
 		resp, body = other.post("/console/staff/opportunities/"+po.ID+"/start", nil)

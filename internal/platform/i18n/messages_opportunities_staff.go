@@ -25,7 +25,7 @@ var _ = register(
 
 	entry{"opportunity_staff.tab_mine", "待我审核", "My reviews"},
 	entry{"opportunity_staff.tab_all", "全部商机", "All opportunities"},
-	entry{"opportunity_staff.query", "商机编号/项目/客户", "Code, project or customer"},
+	entry{"opportunity_staff.query", "商机编号/项目/潜在客户", "Code, project or prospect"},
 	entry{"opportunity_staff.code", "商机编号", "Opportunity"},
 	entry{"opportunity_staff.origin", "来源", "Origin"},
 	entry{"opportunity_staff.origin.PO", "伙伴报备（PO）", "Partner-originated (PO)"},
