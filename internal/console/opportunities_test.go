@@ -317,6 +317,17 @@ func TestOpportunityPermissions(t *testing.T) {
 		}
 		resp, body := sub.post("/console/opportunities/new", withAction(f.complete("数据中台"), "submit"))
 		id := createdID(t, resp, body)
+
+		// In English, every label of the pages.
+		sub.post("/console/locale", url.Values{"lang": {"en"}, "next": {"/console/opportunities"}})
+		_, body = sub.get("/console/opportunities/" + id)
+		expectAll(t, "the details in English", body, "Opportunity details", "Submitted", "Identify", "Finance", "Timeline", "Partner solution",
+			"East China test office", "Notifications")
+		_, body = sub.get("/console/opportunities")
+		expectAll(t, "the list in English", body, "My opportunities", "Shared HOs", "Pipeline funnel", "Approved opportunities by sales stage",
+			"Export CSV", "Review status", "Partner-originated (PO)")
+		_, body = sub.get("/console/opportunities/new")
+		expectAll(t, "the form in English", body, "Register a deal", "Save draft", "Expected close date", "The customer consents")
 		if o, err := opportunity.Get(ctx, db.Reader(), opportunity.Viewer{PartnerID: f.dist}, id); err != nil || o.ReviewStatus != opportunity.Submitted {
 			t.Fatalf("the sub-account's PO: %+v %v", o, err)
 		}

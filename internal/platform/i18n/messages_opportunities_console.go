@@ -14,7 +14,7 @@ var _ = register(
 	entry{"opps.offer_title", "HO 商机详情", "Shared opportunity"},
 	entry{"opps.decline_title", "拒绝 HO 商机", "Decline the opportunity"},
 
-	entry{"opps.q", "商机编号/项目/客户", "Code, project or customer"},
+	entry{"opps.q", "商机编号/项目/潜在客户", "Code, project or prospect"},
 	entry{"opps.review_status", "审核状态", "Review status"},
 	entry{"opps.sales_stage", "销售阶段", "Sales stage"},
 	entry{"opps.industry", "行业", "Industry"},
