@@ -20,6 +20,14 @@ import (
 // resources × 720 hours), on SQLite. The records are inserted in SQL, hour
 // by hour across every resource as metering writes them, through the
 // trigger that keeps fee_sums; the insert rate is reported first.
+//
+// Measured with 7.2 million records (1,000 customers) on a shared 2-CPU
+// machine under load: month total 16 ms, one page of the per-customer
+// summary 36 ms, of the monthly bills 58 ms, the 18-month trend 2 ms,
+// managers' sums 5 ms, a page of a partner's details 200 ms, of one
+// customer's 0.5 ms; a day of a whole partner's details (not offered by
+// the console or the API) 29 s. Without fee_sums a month's total read
+// the records in 1.3 s (the SQLite shell, same data).
 func BenchmarkBillQueries(b *testing.B) {
 	rows := 200_000
 	if n, err := strconv.Atoi(os.Getenv("PARTNERCENTER_BENCH_FEE_RECORDS")); err == nil && n > 0 {
