@@ -40,7 +40,7 @@ func BenchmarkMeterMonth(b *testing.B) {
 	days := envInt("PARTNERCENTER_BENCH_DAYS", 30)
 	for _, step := range []time.Duration{24 * time.Hour, time.Hour} {
 		b.Run("step="+step.String(), func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
+			for b.Loop() {
 				b.StopTimer()
 				ctx := context.Background()
 				db := storetest.SQLite(b)
@@ -84,6 +84,7 @@ func BenchmarkMeterMonth(b *testing.B) {
 				if len(vs) > 0 {
 					b.Fatalf("ledger check: %v", vs)
 				}
+				b.StartTimer() // b.Loop wants it running
 			}
 		})
 	}
