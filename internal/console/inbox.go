@@ -58,6 +58,9 @@ func (h *handler) inboxPage(c *call) error {
 		if i18n.Has(n.Kind) {
 			row.Text = c.t(n.Kind, n.Args["code"])
 		}
+		if status := n.Args["status"]; status != "" && i18n.Has(reviewKey(status)) {
+			row.Text = c.t("inbox.with_status", row.Text, c.t(reviewKey(status)))
+		}
 		v.Rows = append(v.Rows, row)
 	}
 	return c.render(http.StatusOK, "inbox", &view{Title: "inbox.title", Data: v})

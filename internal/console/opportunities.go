@@ -316,7 +316,8 @@ func dayText(t time.Time, loc *time.Location) string {
 	return t.In(loc).Format("2006-01-02")
 }
 
-// offerOptions are the offices of a select, named in the user's language.
+// officeOptions are the offices of a select, named in the user's language,
+// and their names by id.
 func (c *call) officeOptions(ctx context.Context, q store.Queryer) ([]option, map[string]string, error) {
 	offices, err := opportunity.Offices(ctx, q)
 	if err != nil {

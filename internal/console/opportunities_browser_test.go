@@ -124,7 +124,7 @@ func TestBrowserCoSelling(t *testing.T) {
 		t.Errorf("the partner's bell: %s", got)
 	}
 	b.clickAndLoad("a.bell")
-	if got := b.text("#inbox tbody"); !strings.Contains(got, "商机 "+code+" 已有审核结果") || !strings.Contains(got, "华为云向您共享了商机 "+ho.Code) {
+	if got := b.text("#inbox tbody"); !strings.Contains(got, "商机 "+code+" 已有审核结果：审核通过") || !strings.Contains(got, "华为云向您共享了商机 "+ho.Code) {
 		t.Errorf("the partner's inbox: %q", got)
 	}
 	b.clickAndLoad(`#inbox button.open[data-href="/console/opportunities/` + ho.ID + `/offer"]`)

@@ -34,7 +34,6 @@ type oppDetailView struct {
 	Timeline                      []timelineRow
 	CanEdit, CanStage, CanDeliver bool
 	Stages, LostReasons           []option
-	Today                         string
 }
 
 // timelineRow is one event of the timeline, in the user's language.
@@ -100,7 +99,7 @@ func (h *handler) renderOppDetail(c *call, status int, o *opportunity.Opportunit
 		CanStage:   o.ReviewStatus == opportunity.Approved && o.SalesStage != opportunity.StageWon && o.SalesStage != opportunity.StageLost,
 		CanDeliver: o.SalesStage == opportunity.StageWon && o.DeliveredAt.IsZero(),
 		Stages:     optionsOf(c.lang, opportunity.SalesStages, oppStageKey), LostReasons: optionsOf(c.lang, opportunity.LostReasons, lostKey),
-		Today: dayText(h.app.DB.Now(), c.loc)}
+	}
 	if o.LostReason != "" {
 		v.Lost = c.t(lostKey(o.LostReason))
 	}

@@ -126,6 +126,7 @@ var _ = register(
 
 	entry{"inbox.title", "消息通知", "Notifications"},
 	entry{"inbox.unread", "%d 条未读", "%d unread"},
+	entry{"inbox.with_status", "%s：%s", "%s: %s"},
 	entry{"inbox.col.time", "时间", "Time"},
 	entry{"inbox.col.message", "消息", "Message"},
 	entry{"inbox.status.read", "已读", "Read"},
