@@ -220,6 +220,10 @@ func TestStaffOpportunityReview(t *testing.T) {
 		if !strings.Contains(body, zh("opportunity_staff.decided.approved", po.Code)) || !strings.Contains(body, zh("opportunity.check.own_solution")) {
 			t.Errorf("after approval:\n%s", body)
 		}
+		resp, body = psm.post("/console/staff/opportunities/"+po.ID+"/start", nil)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, zh("opportunity.not_submitted")) {
+			t.Errorf("start the review of an approved PO: %d", resp.StatusCode)
+		}
 		if _, body := f.as("admin").get("/console/audit?action=opportunity.decide"); !strings.Contains(body, zh("audit.action.opportunity.decide")) ||
 			!strings.Contains(body, po.ID) {
 			t.Error("the audit log does not label the decision")
@@ -420,6 +424,20 @@ func TestStaffHOSharing(t *testing.T) {
 		_, body = admin.get("/console/staff/opportunities/" + ho.ID)
 		if !strings.Contains(body, `<tr data-partner="distributor">`) || !strings.Contains(body, zh("opportunity_staff.event.shared")) {
 			t.Error("the HO's page does not show the share")
+		}
+		// Once a partner accepts, the HO is shared no more.
+		if err := db.InTx(context.Background(), func(tx *store.Tx) error {
+			_, err := opportunity.Accept(context.Background(), tx, partnerID(t, db, "distributor"), "distributor", ho.ID)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		resp, body = admin.post(sharePath, url.Values{"validity_days": {"5"}, "partner_ids": {partnerID(t, db, "distributor")}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, zh("opportunity.not_shareable")) {
+			t.Errorf("share an accepted HO: %d", resp.StatusCode)
+		}
+		if _, body := admin.get("/console/staff/opportunities/ho"); !strings.Contains(body, zh("opportunity_staff.share.accepted")) {
+			t.Error("the HO list does not show the acceptance")
 		}
 		// The PDM may not manage HOs.
 		if resp, _ := f.as("pdm").get(sharePath); resp.StatusCode != http.StatusForbidden {
