@@ -26,6 +26,7 @@ import (
 	"partnercenter/internal/coupon"
 	"partnercenter/internal/funds"
 	"partnercenter/internal/order"
+	"partnercenter/internal/platform/apperr"
 	"partnercenter/internal/platform/ids"
 	"partnercenter/internal/store"
 )
@@ -423,6 +424,10 @@ func meterCustomer(ctx context.Context, tx *store.Tx, rs []*resource, fees *[]fe
 		}
 		if _, err := coupon.Redeem(ctx, tx, coupon.Redemption{CouponID: c.id, CustomerID: customerID, Amount: c.used, Reference: ref,
 			ServiceType: c.firstService, ProductID: c.firstProduct}); err != nil {
+			if ae, ok := apperr.As(err); ok && ae.Code == apperr.Insufficient {
+				// A concurrent payment used the coupon since it was read.
+				return out, store.ErrRetry
+			}
 			return out, fmt.Errorf("metering: coupon %s: %w", c.id, err)
 		}
 		c.balance -= c.used
