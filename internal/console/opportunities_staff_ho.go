@@ -31,9 +31,10 @@ type soHORow struct {
 }
 
 type soHOListView struct {
-	Stages []option
-	Rows   []soHORow
-	Pager  pager
+	Stages  []option
+	Offices []option
+	Rows    []soHORow
+	Pager   pager
 }
 
 func (h *handler) soHOListPage(c *call) error {
@@ -59,7 +60,7 @@ func (h *handler) soHOListPage(c *call) error {
 		return err
 	}
 	v := soHOListView{Stages: optionsOf(c.lang, opportunity.SalesStages, func(s string) string { return "opportunity.stage." + s }),
-		Pager: newPager(c.r, page, total)}
+		Offices: names.officeOptions(), Pager: newPager(c.r, page, total)}
 	for _, o := range list {
 		r := soHORow{soRow: names.row(o, now), Amount: money.Format(o.Amount), Shareable: soShareable(o)}
 		for _, s := range shares[o.ID] {

@@ -421,6 +421,12 @@ func TestStaffHOSharing(t *testing.T) {
 		if !strings.Contains(body, ho.Code) || !strings.Contains(body, zh("opportunity_staff.share.offered")) {
 			t.Error("the HO list does not show the share")
 		}
+		if _, body := admin.get("/console/staff/opportunities/ho?office=elsewhere"); strings.Contains(body, ho.Code) {
+			t.Error("the office filter lets the HO through")
+		}
+		if _, body := admin.get("/console/staff/opportunities/ho?stage=identify&q=二期&office=" + f.office.ID); !strings.Contains(body, ho.Code) {
+			t.Error("matching filters hide the HO")
+		}
 		_, body = admin.get("/console/staff/opportunities/" + ho.ID)
 		if !strings.Contains(body, `<tr data-partner="distributor">`) || !strings.Contains(body, zh("opportunity_staff.event.shared")) {
 			t.Error("the HO's page does not show the share")
