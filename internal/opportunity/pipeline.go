@@ -56,7 +56,7 @@ func Funnel(ctx context.Context, q store.Queryer, v Viewer, officeID, psmUserID 
 type GroupTotal struct {
 	Key    string // office id or PSM user id
 	Name   string
-	Open   int   // not yet won or lost
+	Open   int // not yet won or lost
 	Won    int
 	Amount int64 // estimated amount of the open ones
 }
