@@ -11,6 +11,7 @@ import (
 	"partnercenter/internal/audit"
 	"partnercenter/internal/auth"
 	"partnercenter/internal/bill"
+	"partnercenter/internal/catalogue"
 	"partnercenter/internal/customer"
 	"partnercenter/internal/exports"
 	"partnercenter/internal/jobs"
@@ -131,11 +132,7 @@ func (c *call) consumptionFilter(f *form, v *consumptionView) (bill.Filter, erro
 	if f.ok() {
 		f.Values.Set("month", bf.Month.String())
 	}
-	services, err := serviceOptions(ctx, q, c.billLang())
-	if err != nil {
-		return bf, err
-	}
-	regions, err := regionOptions(ctx, q, c.billLang())
+	services, regions, err := catalogueOptions(ctx, q, c.billLang())
 	if err != nil {
 		return bf, err
 	}
@@ -176,46 +173,28 @@ func oneOf(f *form, field string, options []option, invalid string) string {
 	return ""
 }
 
-func serviceOptions(ctx context.Context, q store.Queryer, lang string) ([]option, error) {
-	names, err := bill.LoadNames(ctx, q, lang)
+// catalogueOptions are the service types and regions to filter by, named
+// in a language ("zh" or "en").
+func catalogueOptions(ctx context.Context, q store.Queryer, lang string) (services, regions []option, err error) {
+	types, err := catalogue.ServiceTypes(ctx, q)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	codes, err := q.QueryContext(ctx, `SELECT code FROM cloud_service_types ORDER BY sort, code`)
+	for _, t := range types {
+		services = append(services, option{Value: t.Code, Label: catalogue.ServiceTypeName(types, t.Code, lang)})
+	}
+	list, err := catalogue.Regions(ctx, q)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	defer codes.Close()
-	var out []option
-	for codes.Next() {
-		var code string
-		if err := codes.Scan(&code); err != nil {
-			return nil, err
+	for _, r := range list {
+		name := r.NameZh
+		if lang == "en" {
+			name = r.NameEn
 		}
-		out = append(out, option{Value: code, Label: names.Service(code)})
+		regions = append(regions, option{Value: r.Code, Label: name})
 	}
-	return out, codes.Err()
-}
-
-func regionOptions(ctx context.Context, q store.Queryer, lang string) ([]option, error) {
-	names, err := bill.LoadNames(ctx, q, lang)
-	if err != nil {
-		return nil, err
-	}
-	codes, err := q.QueryContext(ctx, `SELECT code FROM cloud_regions ORDER BY sort, code`)
-	if err != nil {
-		return nil, err
-	}
-	defer codes.Close()
-	var out []option
-	for codes.Next() {
-		var code string
-		if err := codes.Scan(&code); err != nil {
-			return nil, err
-		}
-		out = append(out, option{Value: code, Label: names.Region(code)})
-	}
-	return out, codes.Err()
+	return services, regions, nil
 }
 
 func (h *handler) consumptionSummary(c *call) error {
