@@ -82,7 +82,10 @@ func Load(ctx context.Context, db *store.DB) error {
 	if err := loadCoupons(ctx, db, now); err != nil {
 		return err
 	}
-	return loadCloud(ctx, db, now)
+	if err := loadCloud(ctx, db, now); err != nil {
+		return err
+	}
+	return loadOpportunities(ctx, db, now)
 }
 
 // loadOrganisations writes staff, partners, their users and customers in one
