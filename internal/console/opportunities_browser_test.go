@@ -1,7 +1,9 @@
 package console_test
 
 import (
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"partnercenter/internal/console"
 	"partnercenter/internal/demo"
 	"partnercenter/internal/opportunity"
+	"partnercenter/internal/platform/i18n"
 	"partnercenter/internal/store/storetest"
 )
 
@@ -29,6 +32,7 @@ func (b *browser) bellCount() string {
 // accepts; the funnel then shows both.
 func TestBrowserCoSelling(t *testing.T) {
 	f := oppSetup(t, storetest.SQLite(t))
+	base := f.funnel(t)["identify"]
 	b := newBrowser(t, f.env)
 
 	b.signIn("distributor", demo.Password)
@@ -158,10 +162,11 @@ func TestBrowserCoSelling(t *testing.T) {
 		t.Errorf("the PO's row: %q", po)
 	}
 	identify := eval[[]string](b, `(() => { const g = document.querySelector('#funnel-chart g[data-stage="identify"]'); return [g.dataset.count, g.dataset.amount]; })()`)
-	if want := []string{"2", "170000050"}; !slices.Equal(identify, want) {
+	if want := []string{strconv.Itoa(base.Count + 2), strconv.FormatInt(base.Amount+170000050, 10)}; !slices.Equal(identify, want) {
 		t.Errorf("the funnel's 识别 bar: %v, want %v", identify, want)
 	}
-	if got := eval[string](b, `document.querySelector("#funnel-desc").textContent`); !strings.Contains(got, "识别 2 个，1,700,000.50 元") {
+	want := fmt.Sprintf("识别 %d 个，%s 元", base.Count+2, i18n.Amount(base.Amount+170000050))
+	if got := eval[string](b, `document.querySelector("#funnel-desc").textContent`); !strings.Contains(got, want) {
 		t.Errorf("the funnel's description: %q", got)
 	}
 	if got := eval[string](b, `document.querySelector("#funnel-chart").getAttribute("role") + " " + document.querySelector("#funnel-chart").getAttribute("aria-labelledby")`); got != "img funnel-title funnel-desc" {
