@@ -206,7 +206,9 @@ func (w *byIDWorker[T]) Timeout(*river.Job[T]) time.Duration { return w.timeout 
 
 // HousekeepingArgs is the minutely sweep: holds past their timeout are
 // released, coupons activate and expire on time (quotas too), expired
-// export files and old form tokens are removed.
+// export files and old form tokens are removed, unpaid orders time out and
+// resources expire, reviews past their SLA are rejected and HO offers
+// expire.
 type HousekeepingArgs struct{}
 
 func (HousekeepingArgs) Kind() string { return "housekeeping" }
@@ -238,6 +240,9 @@ func (w *housekeepingWorker) Work(ctx context.Context, job *river.Job[Housekeepi
 	})
 	if err == nil {
 		err = cloudLifecycle(ctx, w.db, w.log)
+	}
+	if err == nil {
+		err = opportunityDeadlines(ctx, w.db, w.log)
 	}
 	idemkeys.Sweep(ctx, w.db, w.log)
 	if err == nil && voided+coupons+int(removed) > 0 {
