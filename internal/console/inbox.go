@@ -2,10 +2,7 @@ package console
 
 import (
 	"context"
-	"fmt"
 	"net/http"
-	"strings"
-	"time"
 
 	"partnercenter/internal/auth"
 	"partnercenter/internal/opportunity"
@@ -16,10 +13,8 @@ import (
 
 // The inbox behind the header's bell, for partner users and staff: the
 // latest notifications with links to their opportunity, marked read one by
-// one or all at once. The bell's unread count arrives as a small per-user
-// stylesheet (unread.css) that the layout links: the count then shows on
-// every page without a script or a swap of its own, and is read out as part
-// of the bell's link.
+// one or all at once. Every page renders the bell's unread count with the
+// layout (unreadCount), so it needs no script and no request of its own.
 
 const inboxPath = "/console/inbox"
 
@@ -34,7 +29,6 @@ func (h *handler) inboxRoutes() {
 	h.page("GET "+inboxPath, anyone, h.inboxPage)
 	h.page("POST "+inboxPath+"/read", anyone, h.markRead)
 	h.page("POST "+inboxPath+"/{id}/open", anyone, h.openNotification)
-	h.public("GET "+inboxPath+"/unread.css", h.unreadStyle)
 }
 
 type inboxView struct {
@@ -124,42 +118,17 @@ func (h *handler) markRead(c *call) error {
 	return c.done("inbox.marked", inboxPath)
 }
 
-// unreadStyle is the bell's count for the user signed in: empty without a
-// session or unread notifications.
-func (h *handler) unreadStyle(c *call) error {
-	var b strings.Builder
-	if c.p != nil {
-		ctx, cancel := context.WithTimeout(c.r.Context(), 2*time.Second)
-		defer cancel()
-		var unread int
-		if err := h.app.DB.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at IS NULL`,
-			c.p.UserID).Scan(&unread); err != nil {
-			return err
-		}
-		if unread > 0 {
-			count := fmt.Sprint(unread)
-			if unread > 99 {
-				count = "99+"
-			}
-			fmt.Fprintf(&b, ".bell-count::after { content: %s; content: %s / %s; }\n", cssString(count), cssString(count),
-				cssString(c.t("inbox.unread", unread)))
-		}
+// unreadCount is the bell's count for the user signed in. A failure to
+// count must not cost the page: it is logged and the bell shows nothing.
+func (h *handler) unreadCount(c *call) int {
+	if c.p.UserID == "" {
+		return 0
 	}
-	b.WriteString(bellStyle)
-	c.w.Header().Set("Content-Type", "text/css; charset=utf-8")
-	_, err := c.w.Write([]byte(b.String()))
-	return err
-}
-
-// bellStyle draws the bell and its count in the header.
-const bellStyle = `.bell { display: flex; align-items: center; gap: 2px; padding: 0 8px; color: var(--topbar-text, #fff); }
-.bell:hover { text-decoration: none; color: #fff; }
-.bell-count::after { display: inline-block; min-width: 18px; padding: 0 5px; border-radius: 9px; background: #f53f3f; color: #fff;
-  font-size: 12px; line-height: 18px; text-align: center; }
-`
-
-// cssString quotes a string for a CSS declaration.
-func cssString(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", " ", "<", `\3c `)
-	return `"` + r.Replace(s) + `"`
+	var unread int
+	if err := h.app.DB.Reader().QueryRowContext(c.r.Context(), `SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at IS NULL`,
+		c.p.UserID).Scan(&unread); err != nil {
+		h.app.Log.Warn("console: counting unread notifications", "err", err)
+		return 0
+	}
+	return unread
 }

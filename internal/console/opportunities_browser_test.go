@@ -20,7 +20,7 @@ import (
 // bellCount is the unread count the header's bell shows.
 func (b *browser) bellCount() string {
 	b.t.Helper()
-	return eval[string](b, `getComputedStyle(document.querySelector("a.bell .bell-count"), "::after").content`)
+	return eval[string](b, `(document.querySelector("a.bell .bell-count") || {textContent: ""}).textContent`)
 }
 
 // TestBrowserCoSelling walks issue 7's whole flow in the browser: a
@@ -36,7 +36,7 @@ func TestBrowserCoSelling(t *testing.T) {
 	b := newBrowser(t, f.env)
 
 	b.signIn("distributor", demo.Password)
-	if got := b.bellCount(); got != "normal" && got != "none" {
+	if got := b.bellCount(); got != "" {
 		t.Errorf("the bell counts %s with nothing unread", got)
 	}
 	b.menuTo("销售", "/console/opportunities")
@@ -93,7 +93,7 @@ func TestBrowserCoSelling(t *testing.T) {
 
 	// The PSM: the bell counts the assignment; the inbox leads to the review.
 	b.signIn("psm-east", demo.Password)
-	if got := b.bellCount(); !strings.Contains(got, `"1"`) {
+	if got := b.bellCount(); got != "1" {
 		t.Errorf("the PSM's bell: %s", got)
 	}
 	b.clickAndLoad("a.bell")
@@ -124,7 +124,7 @@ func TestBrowserCoSelling(t *testing.T) {
 
 	// The partner: the decision and the HO in its inbox; it accepts the HO.
 	b.signIn("distributor", demo.Password)
-	if got := b.bellCount(); !strings.Contains(got, `"2"`) {
+	if got := b.bellCount(); got != "2" {
 		t.Errorf("the partner's bell: %s", got)
 	}
 	b.clickAndLoad("a.bell")
@@ -132,7 +132,7 @@ func TestBrowserCoSelling(t *testing.T) {
 		t.Errorf("the partner's inbox: %q", got)
 	}
 	b.clickAndLoad(`#inbox button.open[data-href="/console/opportunities/` + ho.ID + `/offer"]`)
-	if got := b.bellCount(); !strings.Contains(got, `"1"`) {
+	if got := b.bellCount(); got != "1" {
 		t.Errorf("the bell after opening one of two: %s", got)
 	}
 	if got := b.text("#contact-name"); got != "接受后可查看客户联系人" {

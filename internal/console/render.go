@@ -52,6 +52,7 @@ type view struct {
 	Here    string // this page's address, where a language switch returns
 	Loc     *time.Location
 	Version string // asset version
+	Unread  int    // the header bell's count of unread notifications
 }
 
 // serve runs a console handler: it resolves the session, checks the
@@ -189,6 +190,7 @@ func (c *call) render(status int, name string, v *view) error {
 	if c.p != nil {
 		v.Nav = c.h.nav(c.p, c.lang, v.Active)
 		v.Home = homeOf(c.p)
+		v.Unread = c.h.unreadCount(c)
 	}
 	entry := "layout"
 	if c.p == nil {
