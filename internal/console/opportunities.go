@@ -173,7 +173,7 @@ func (h *handler) renderOpportunities(c *call, status int, f *form) error {
 		if list, total, err = opportunity.List(ctx, q, filter); err != nil {
 			return err
 		}
-		for _, k := range []string{"q", "review_status", "sales_stage", "industry"} {
+		for _, k := range []string{"q", "review_status", "sales_stage", "industry", "from", "to"} {
 			v.Export = append(v.Export, hiddenField{k, f.Get(k)})
 		}
 	}
@@ -271,7 +271,7 @@ func (h *handler) createOpportunityExport(c *call) error {
 		return err
 	}
 	params := opportunity.ExportParams{ReviewStatus: filter.ReviewStatus, SalesStage: filter.SalesStage, Industry: filter.Industry,
-		Query: filter.Query}
+		Query: filter.Query, CreatedFrom: filter.CreatedFrom, CreatedTo: filter.CreatedTo}
 	err = c.apply(f, func(ctx context.Context, tx *store.Tx) error {
 		e, err := exports.Create(ctx, tx, c.p.PartnerID, c.p.UserID, opportunity.ExportKind, f.Get("format"), string(c.lang), params)
 		if err != nil {

@@ -3,6 +3,7 @@ package opportunity
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"partnercenter/internal/exports"
 	"partnercenter/internal/ledger"
@@ -17,12 +18,14 @@ const ExportKind = "opportunities"
 // ExportParams is what an opportunity export remembers of its query; the
 // viewer comes from the export's tenant.
 type ExportParams struct {
-	Origin       string `json:"origin,omitempty"`
-	ReviewStatus string `json:"review_status,omitempty"`
-	SalesStage   string `json:"sales_stage,omitempty"`
-	Industry     string `json:"industry,omitempty"`
-	OfficeID     string `json:"office_id,omitempty"`
-	Query        string `json:"query,omitempty"`
+	Origin       string    `json:"origin,omitempty"`
+	ReviewStatus string    `json:"review_status,omitempty"`
+	SalesStage   string    `json:"sales_stage,omitempty"`
+	Industry     string    `json:"industry,omitempty"`
+	OfficeID     string    `json:"office_id,omitempty"`
+	Query        string    `json:"query,omitempty"`
+	CreatedFrom  time.Time `json:"created_from,omitzero"`
+	CreatedTo    time.Time `json:"created_to,omitzero"`
 }
 
 func exportFilter(raw json.RawMessage, partnerID string) (Filter, error) {
@@ -31,7 +34,7 @@ func exportFilter(raw json.RawMessage, partnerID string) (Filter, error) {
 		return Filter{}, err
 	}
 	return Filter{Viewer: Viewer{PartnerID: partnerID}, Origin: p.Origin, ReviewStatus: p.ReviewStatus, SalesStage: p.SalesStage,
-		Industry: p.Industry, OfficeID: p.OfficeID, Query: p.Query}, nil
+		Industry: p.Industry, OfficeID: p.OfficeID, Query: p.Query, CreatedFrom: p.CreatedFrom, CreatedTo: p.CreatedTo}, nil
 }
 
 func texts(locale string, keys ...string) []string {

@@ -21,7 +21,7 @@ var _ = register(
 	entry{"opps.created_from", "创建日期从", "Created from"},
 	entry{"opps.created_to", "创建日期至", "Created to"},
 	entry{"opps.offer_status", "共享状态", "Offer status"},
-	entry{"opps.export_hint", "导出当前查询条件（不含创建日期）下的全部商机", "Exports every opportunity the conditions select (the created dates aside)"},
+	entry{"opps.export_hint", "导出当前查询条件下的全部商机", "Exports every opportunity the conditions select"},
 	entry{"opps.export_created", "导出任务已创建，可在“导出记录”中查看进度", "The export has started; follow it under Exports"},
 
 	entry{"opps.col.code", "商机编号", "Code"},
