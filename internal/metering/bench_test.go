@@ -60,7 +60,7 @@ func BenchmarkMeterMonth(b *testing.B) {
 				var total metering.Result
 				end := start.Add(time.Duration(days) * 24 * time.Hour)
 				for at := start.Add(step); !at.After(end); at = at.Add(step) {
-					res, err := metering.Run(ctx, db, at, metering.Options{Window: step, Customers: 200})
+					res, err := metering.Run(ctx, db, at, metering.Options{Window: step, Customers: envInt("PARTNERCENTER_BENCH_BATCH", 200)})
 					if err != nil {
 						b.Fatal(err)
 					}
