@@ -130,7 +130,7 @@ func (s *service) errorResponse(r *http.Request, err error) (int, []byte) {
 // names the existing customer with CBC.99000050).
 type detailedError struct {
 	err    error
-	fields map[string]string
+	fields map[string]any
 }
 
 func (e *detailedError) Error() string { return e.err.Error() }
@@ -138,7 +138,11 @@ func (e *detailedError) Unwrap() error { return e.err }
 
 // withFields adds answer fields to err.
 func withFields(err error, fields map[string]string) error {
-	return &detailedError{err: err, fields: fields}
+	out := make(map[string]any, len(fields))
+	for k, v := range fields {
+		out[k] = v
+	}
+	return &detailedError{err: err, fields: out}
 }
 
 // asCode answers err with an API code when it is a domain error of a given

@@ -52,4 +52,17 @@ var routes = []Route{
 	{Method: http.MethodPost, Pattern: "/v2/orders/subscriptions/resources/unsubscribe", OperationID: "CancelResourcesSubscription", Mutates: true, Handle: cancelResourcesSubscription},
 	{Method: http.MethodPost, Pattern: "/v2/orders/subscriptions/resources/autorenew/{resource_id}", OperationID: "AutoRenewalResources", Mutates: true, Handle: autoRenewalResources},
 	{Method: http.MethodDelete, Pattern: "/v2/orders/subscriptions/resources/autorenew/{resource_id}", OperationID: "CancelAutoRenewalResources", Mutates: true, Handle: cancelAutoRenewalResources},
+
+	// Co-selling opportunities (our extension; the provider's API has none).
+	{Method: http.MethodPost, Pattern: "/v2/partners/opportunities", OperationID: "CreateOpportunity", Mutates: true, Handle: createOpportunity},
+	{Method: http.MethodGet, Pattern: "/v2/partners/opportunities", OperationID: "ListOpportunities", Handle: listOpportunities},
+	{Method: http.MethodGet, Pattern: "/v2/partners/opportunities/{opportunity_id}", OperationID: "ShowOpportunity", Handle: showOpportunity},
+	{Method: http.MethodPut, Pattern: "/v2/partners/opportunities/{opportunity_id}", OperationID: "UpdateOpportunity", Mutates: true, Handle: updateOpportunity},
+	{Method: http.MethodPost, Pattern: "/v2/partners/opportunities/{opportunity_id}/submit", OperationID: "SubmitOpportunity", Mutates: true, Handle: submitOpportunity},
+	{Method: http.MethodPut, Pattern: "/v2/partners/opportunities/{opportunity_id}/stage", OperationID: "SetOpportunityStage", Mutates: true, Handle: setOpportunityStage},
+	{Method: http.MethodPost, Pattern: "/v2/partners/opportunities/{opportunity_id}/delivery", OperationID: "MarkOpportunityDelivered", Mutates: true, Handle: markOpportunityDelivered},
+	{Method: http.MethodGet, Pattern: "/v2/partners/opportunity-offers", OperationID: "ListOpportunityOffers", Handle: listOpportunityOffers},
+	{Method: http.MethodPost, Pattern: "/v2/partners/opportunity-offers/{opportunity_id}/accept", OperationID: "AcceptOpportunityOffer", Mutates: true, Handle: acceptOpportunityOffer},
+	{Method: http.MethodPost, Pattern: "/v2/partners/opportunity-offers/{opportunity_id}/decline", OperationID: "DeclineOpportunityOffer", Mutates: true, Handle: declineOpportunityOffer},
+	{Method: http.MethodGet, Pattern: "/v2/partners/opportunity-funnel", OperationID: "ShowOpportunityFunnel", Handle: showOpportunityFunnel},
 }
