@@ -503,8 +503,15 @@ func TestOpportunityOffersAcceptDecline(t *testing.T) {
 		// Before acceptance the HO is not the partner's opportunity.
 		as("GET", "/v2/partners/opportunities/"+hos[0].ID, nil).wantError(t, http.StatusNotFound, "PC.0404")
 
+		// Accepting under an Idempotency-Key: a retry answers the acceptance again.
 		var o oppJSON
-		decode(as("POST", "/v2/partners/opportunity-offers/"+hos[0].ID+"/accept", nil), &o)
+		h := http.Header{"Idempotency-Key": {"accept-" + hos[0].ID}}
+		first := f.do(t, key, eligible, "POST", "/v2/partners/opportunity-offers/"+hos[0].ID+"/accept", nil, h)
+		retry := f.do(t, key, eligible, "POST", "/v2/partners/opportunity-offers/"+hos[0].ID+"/accept", nil, h)
+		if string(first.Body) != string(retry.Body) || retry.Header.Get("Idempotency-Replayed") != "true" {
+			t.Fatalf("retried acceptance: %s / %s", first.Body, retry.Body)
+		}
+		decode(first, &o)
 		if o.ContactName != "李四" || o.ContactPhone != "13900000002" || o.ReviewStatus != "approved" {
 			t.Fatalf("accepted: %+v", o)
 		}
