@@ -355,7 +355,13 @@ func TestStaffHOSharing(t *testing.T) {
 			t.Errorf("audit of the creation: %v", a)
 		}
 
-		// The picker says why partners are not eligible.
+		// The picker says why partners are not eligible: take the demo's
+		// distributor out of the programme first, so every reason shows.
+		if err := db.InTx(context.Background(), func(tx *store.Tx) error {
+			return opportunity.SetCoselling(context.Background(), tx, partnerID(t, db, "distributor"), false)
+		}); err != nil {
+			t.Fatal(err)
+		}
 		sharePath := "/console/staff/opportunities/ho/" + ho.ID + "/share"
 		_, body := admin.get(sharePath)
 		for _, want := range []string{zh("opportunity.ineligible_programme"), zh("opportunity.ineligible_stage"), zh("opportunity.ineligible_deliveries")} {
