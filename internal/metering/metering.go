@@ -393,13 +393,6 @@ func meterCustomer(ctx context.Context, tx *store.Tx, rs []*resource, fees *[]fe
 			out.Debt += f.debt
 		}
 	}
-	// Resources whose hours were all charged before still move their cursor
-	// past a closing that ends within the window.
-	for _, r := range rs {
-		if r.cursor.Before(r.end) {
-			r.cursor = r.end
-		}
-	}
 	mineFees := (*fees)[first:]
 	if len(mineFees) == 0 {
 		return out, nil
