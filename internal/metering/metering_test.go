@@ -365,3 +365,39 @@ func TestReleasedResourceStopsAndManagerAttribution(t *testing.T) {
 		checkLedger(t, db)
 	})
 }
+
+// A partner freezing a customer with its resources stops the metering; the
+// resources restart when the freeze is lifted and are metered from that hour.
+func TestCustomerFreezePausesMetering(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := setup(t, db, 1000_00)
+		h := t0.Truncate(time.Hour)
+		r := f.launch(t, f.ecs, 1)
+		f.run(t, h.Add(3*time.Hour), metering.Options{})
+		f.now = h.Add(3*time.Hour + 10*time.Minute)
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			_, _, err := customer.Freeze(ctx, tx, f.p.ID, f.c.ID, customer.FrozenAccountAndResource, "overdue invoice")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if res := f.run(t, h.Add(8*time.Hour), metering.Options{}); res.ResourceHours != 0 {
+			t.Fatalf("a frozen customer's resource charged %d hours", res.ResourceHours)
+		}
+		f.now = h.Add(8*time.Hour + 20*time.Minute)
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			_, _, err := customer.Unfreeze(ctx, tx, f.p.ID, f.c.ID, "paid")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		f.run(t, h.Add(10*time.Hour), metering.Options{})
+		s := f.fees(t, "resource_id = ?", r.ID)
+		late := f.fees(t, "resource_id = ? AND fee_at >= ?", r.ID, store.Micros(h.Add(8*time.Hour)))
+		if s.n != 5 || late.n != 2 {
+			t.Fatalf("%d hours charged (%d from hour 8), want hours 0-2 and 8-9", s.n, late.n)
+		}
+		checkLedger(t, db)
+	})
+}
