@@ -258,6 +258,15 @@ func Save(ctx context.Context, tx *store.Tx, p *Product) error {
 			return apperr.Field("regions", "catalogue.region_unknown", "the region %s does not exist", r)
 		}
 	}
+	// Checked before writing: on PostgreSQL a refused insert would end the
+	// caller's transaction.
+	var taken int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM cloud_products WHERE spec_code = ? AND id <> ?`, p.SpecCode, p.ID).Scan(&taken); err != nil {
+		return err
+	}
+	if taken > 0 {
+		return apperr.Field("spec_code", "catalogue.spec_taken", "another product has this spec code")
+	}
 	regions := strings.Join(p.Regions, ",")
 	now := store.Micros(tx.Now)
 	if p.ID == "" {
