@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"partnercenter/internal/audit"
@@ -94,6 +95,13 @@ func (h *handler) renderOppForm(c *call, status int, o *opportunity.Opportunity,
 		}
 		v.Customers = append(v.Customers, option{Value: cu.ID, Label: label})
 	}
+	// A registered account of no partner is not among the partner's
+	// customers: show it by its account name.
+	if id := f.Get("customer_id"); id != "" && o != nil && id == o.CustomerID &&
+		!slices.ContainsFunc(v.Customers, func(op option) bool { return op.Value == id }) {
+		f.Values.Set("customer_account", o.CustomerName)
+		f.Values.Del("customer_id")
+	}
 	if v.Offices, _, err = c.officeOptions(ctx, q); err != nil {
 		return err
 	}
@@ -122,6 +130,13 @@ func (c *call) oppFields(f *form) opportunity.Fields {
 		if p = strings.TrimSpace(p); p != "" {
 			fl.Products = append(fl.Products, p)
 		}
+	}
+	if name := f.Get("customer_account"); name != "" && fl.CustomerID == "" {
+		id, err := opportunity.RegisteredCustomer(c.r.Context(), c.h.app.DB.Reader(), c.p.PartnerID, "customer_account", name)
+		if err != nil {
+			f.fieldError("customer_account", c.t("customer.not_found"))
+		}
+		fl.CustomerID = id
 	}
 	if s := f.Get("amount"); s != "" {
 		fen, err := money.Parse(s)

@@ -514,3 +514,46 @@ func bellOf(page string) string {
 	rest = rest[strings.Index(rest, ">")+1:]
 	return rest[:strings.Index(rest, "<")]
 }
+
+// A PO may name a registered account not yet associated with the partner
+// by its account name; another partner's customer is refused next to the
+// field and nothing is saved.
+func TestOpportunityForRegisteredAccount(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := oppSetup(t, db)
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			_, err := customer.RegisterAccount(ctx, tx, customer.NewAccount{DomainName: "registered-acct"})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		c := f.client()
+		c.signIn("distributor")
+		form := f.complete("注册账号项目")
+		form.Del("customer_id")
+		var theirs string
+		if err := db.Reader().QueryRowContext(ctx, `SELECT c.domain_name FROM customers c JOIN partners p ON p.id = c.partner_id
+			WHERE p.name = 'reseller' ORDER BY c.domain_name LIMIT 1`).Scan(&theirs); err != nil {
+			t.Fatal(err)
+		}
+		form.Set("customer_account", theirs)
+		form.Set("action", "draft")
+		resp, body := c.post("/console/opportunities/new", form)
+		if resp.StatusCode == http.StatusSeeOther || !strings.Contains(body, nextTo("customer_account", "customer.not_found")) {
+			t.Fatalf("another partner's customer: %d", resp.StatusCode)
+		}
+		form.Set("customer_account", "registered-acct")
+		if resp, _ := c.post("/console/opportunities/new", form); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("a registered account: %d", resp.StatusCode)
+		}
+		list, total, err := opportunity.List(ctx, db.Reader(), opportunity.Filter{Viewer: opportunity.Viewer{PartnerID: partnerID(t, db, "distributor")}, Query: "注册账号项目"})
+		if err != nil || total != 1 || list[0].CustomerName != "registered-acct" {
+			t.Fatalf("saved %d %v", total, err)
+		}
+		// Editing shows the account by its name.
+		if _, body := c.get("/console/opportunities/" + list[0].ID + "/edit"); !strings.Contains(body, `value="registered-acct"`) {
+			t.Error("the edit form lost the registered account")
+		}
+	})
+}

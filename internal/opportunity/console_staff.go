@@ -199,3 +199,16 @@ func CosellingMembers(ctx context.Context, q store.Queryer) (map[string]bool, er
 	}
 	return out, rows.Err()
 }
+
+// RegisteredCustomer finds, by account name, a customer a partner may
+// register a PO for: its own, or a registered account associated with no
+// partner. Others answer not found, like names that do not exist.
+func RegisteredCustomer(ctx context.Context, q store.Queryer, partnerID, field, name string) (string, error) {
+	var id string
+	err := store.ScanErr(q.QueryRowContext(ctx, `SELECT id FROM customers WHERE domain_name = ? AND (partner_id = ? OR partner_id IS NULL)`,
+		strings.TrimSpace(name), partnerID).Scan(&id))
+	if errors.Is(err, store.ErrNotFound) {
+		return "", apperr.Field(field, "customer.not_found", "customer not found")
+	}
+	return id, err
+}

@@ -363,3 +363,41 @@ func TestSalesStages(t *testing.T) {
 		}
 	})
 }
+
+// A PO may name the partner's customer or a registered account of no
+// partner, never another partner's customer.
+func TestRegisteredCustomers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := setup(t, db)
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			free, err := customer.RegisterAccount(ctx, tx, customer.NewAccount{DomainName: "free-account"})
+			if err != nil {
+				return err
+			}
+			theirs, err := customer.Create(ctx, tx, f.other, customer.NewCustomer{DomainName: "their-customer"}, false)
+			if err != nil {
+				return err
+			}
+			fields := f.fields("new project", "finance")
+			fields.CustomerID = free.ID
+			if _, err := opportunity.CreateDraft(ctx, tx, f.p.ID, "seller", fields); err != nil {
+				t.Errorf("a registered account of no partner: %v", err)
+			}
+			if id, err := opportunity.RegisteredCustomer(ctx, tx, f.p.ID, "customer", "free-account"); err != nil || id != free.ID {
+				t.Errorf("by account name: %q %v", id, err)
+			}
+			fields.CustomerID = theirs.ID
+			if _, err := opportunity.CreateDraft(ctx, tx, f.p.ID, "seller", fields); key(err) != "customer.not_found" {
+				t.Errorf("another partner's customer: %v", err)
+			}
+			if _, err := opportunity.RegisteredCustomer(ctx, tx, f.p.ID, "customer", "their-customer"); key(err) != "customer.not_found" {
+				t.Errorf("another partner's customer by name: %v", err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}

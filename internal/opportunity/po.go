@@ -2,13 +2,11 @@ package opportunity
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
-	"partnercenter/internal/customer"
 	"partnercenter/internal/ledger"
 	"partnercenter/internal/platform/apperr"
 	"partnercenter/internal/platform/ids"
@@ -17,7 +15,7 @@ import (
 
 // Fields are what a partner fills in on a PO.
 type Fields struct {
-	CustomerID      string // a customer associated with the partner...
+	CustomerID      string // a customer associated with the partner or a registered account of no partner...
 	ProspectName    string // ...or a prospect without a cloud account
 	ProjectName     string
 	Industry        string
@@ -102,14 +100,19 @@ func (o *Opportunity) fields() Fields {
 		CustomerConsent: o.CustomerConsent, ContactName: o.ContactName, ContactPhone: o.ContactPhone, Description: o.Description}
 }
 
-// checkRefs checks that the customer is the partner's and the office exists.
+// checkRefs checks the customer and the office. A PO's customer is one
+// associated with the partner or a registered cloud account associated
+// with no partner yet; another partner's customer answers as unknown, so
+// registering reveals nothing of other tenants.
 func checkRefs(ctx context.Context, tx *store.Tx, partnerID string, f *Fields) error {
 	if f.CustomerID != "" {
-		if _, err := customer.Get(ctx, tx, customer.PartnerScope(partnerID), f.CustomerID); err != nil {
-			if errors.Is(err, customer.ErrNotFound) {
-				return apperr.Field("customer_id", "customer.not_found", "customer not found")
-			}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM customers WHERE id = ? AND (partner_id = ? OR partner_id IS NULL)`,
+			f.CustomerID, partnerID).Scan(&n); err != nil {
 			return err
+		}
+		if n == 0 {
+			return apperr.Field("customer_id", "customer.not_found", "customer not found")
 		}
 	}
 	if f.OfficeID != "" {

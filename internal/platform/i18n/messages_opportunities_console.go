@@ -44,6 +44,8 @@ var _ = register(
 
 	entry{"opps.f.customer_id", "客户", "Customer"},
 	entry{"opps.f.customer_blank", "选择我的客户", "Choose one of your customers"},
+	entry{"opps.f.customer_account", "或已注册的客户账号名", "Or a registered account name"},
+	entry{"opps.f.customer_account_hint", "客户已有华为云账号但尚未与您关联时填写", "For a customer with a cloud account not yet associated with you"},
 	entry{"opps.f.prospect_name", "潜在客户名称", "Prospect name"},
 	entry{"opps.f.prospect_hint", "客户尚无华为云账号时填写，与“客户”二选一", "For a customer without a cloud account, instead of choosing one"},
 	entry{"opps.f.project_name", "项目名称", "Project name"},
