@@ -272,17 +272,9 @@ func (h *handler) renderConsumptionDetails(c *call, status int, f *form) error {
 }
 
 func (h *handler) consumptionExports(c *call) error {
-	list, err := exports.List(c.r.Context(), h.app.DB.Reader(), c.p.PartnerID, c.p.UserID, 50)
+	v, err := h.exportList(c, "/console/consumption/exports", bill.ExportDetails)
 	if err != nil {
 		return err
-	}
-	v := &exportsView{}
-	for _, e := range list {
-		if e.Kind != bill.ExportDetails {
-			continue
-		}
-		v.Active = v.Active || e.Status == exports.Queued || e.Status == exports.Running
-		v.Rows = append(v.Rows, exportRow{Export: e, Title: c.t("bill.export.title"), StatusText: c.t(exportStatusKey(e.Status))})
 	}
 	return c.renderConsumption(http.StatusOK, &consumptionView{Tab: "exports", Exports: v}, nil)
 }

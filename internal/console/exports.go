@@ -6,6 +6,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"partnercenter/internal/audit"
@@ -32,6 +33,7 @@ var exportTitles = map[string]string{
 
 // exportsView is the 我的导出 tab.
 type exportsView struct {
+	Base string // the page's exports address: the list's refresh, base of the downloads
 	Rows []exportRow
 	// Active is set while an export is queued or running: the list then
 	// refreshes itself.
@@ -44,12 +46,25 @@ type exportRow struct {
 }
 
 func (h *handler) exportsPage(c *call) error {
-	list, err := exports.List(c.r.Context(), h.app.DB.Reader(), c.p.PartnerID, c.p.UserID, 50)
+	v, err := h.exportList(c, "/console/funds/exports")
 	if err != nil {
 		return err
 	}
-	v := &exportsView{}
+	return c.renderFunds(http.StatusOK, &fundsView{Tab: "exports", Exports: v}, nil)
+}
+
+// exportList is the signed-in user's latest exports of the given kinds (all
+// kinds when none is named), for a page whose exports live under base.
+func (h *handler) exportList(c *call, base string, kinds ...string) (*exportsView, error) {
+	list, err := exports.List(c.r.Context(), h.app.DB.Reader(), c.p.PartnerID, c.p.UserID, 50)
+	if err != nil {
+		return nil, err
+	}
+	v := &exportsView{Base: base}
 	for _, e := range list {
+		if len(kinds) > 0 && !slices.Contains(kinds, e.Kind) {
+			continue
+		}
 		v.Active = v.Active || e.Status == exports.Queued || e.Status == exports.Running
 		title := e.Kind
 		if key, ok := exportTitles[e.Kind]; ok {
@@ -57,7 +72,7 @@ func (h *handler) exportsPage(c *call) error {
 		}
 		v.Rows = append(v.Rows, exportRow{Export: e, Title: title, StatusText: c.t(exportStatusKey(e.Status))})
 	}
-	return c.renderFunds(http.StatusOK, &fundsView{Tab: "exports", Exports: v}, nil)
+	return v, nil
 }
 
 // createExport starts an export of the query a tab shows, checked as the

@@ -246,17 +246,9 @@ func (c *call) offerRow(o *opportunity.Offer) offerRow {
 }
 
 func (h *handler) opportunityExports(c *call) error {
-	list, err := exports.List(c.r.Context(), h.app.DB.Reader(), c.p.PartnerID, c.p.UserID, 50)
+	v, err := h.exportList(c, "/console/opportunities/exports", opportunity.ExportKind)
 	if err != nil {
 		return err
-	}
-	v := &exportsView{}
-	for _, e := range list {
-		if e.Kind != opportunity.ExportKind {
-			continue
-		}
-		v.Active = v.Active || e.Status == exports.Queued || e.Status == exports.Running
-		v.Rows = append(v.Rows, exportRow{Export: e, Title: c.t("export.opportunities.title"), StatusText: c.t(exportStatusKey(e.Status))})
 	}
 	return c.renderOpps(http.StatusOK, &oppsView{Tab: "exports", Exports: v}, nil)
 }
