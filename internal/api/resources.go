@@ -212,7 +212,7 @@ func listCustomerOnDemandResources(c *Call) (any, error) {
 	if err := c.Decode(&req); err != nil {
 		return nil, err
 	}
-	f := order.ResourceQuery{ResourceFilter: order.ResourceFilter{ChargingMode: order.ChargingPayPerUse}}
+	f := order.ResourceFilter{ChargingMode: order.ChargingPayPerUse}
 	var err error
 	if f.RegionCode, err = optionalString("region_code", req.RegionCode, 64); err != nil {
 		return nil, err
@@ -254,7 +254,7 @@ func listCustomerOnDemandResources(c *Call) (any, error) {
 	if matchNothing {
 		return out, nil
 	}
-	list, total, err := order.FindResources(c.ctx(), c.reader(), f)
+	list, total, err := order.ListResources(c.ctx(), c.reader(), f)
 	if err != nil {
 		return nil, err
 	}

@@ -10,93 +10,9 @@ import (
 	"partnercenter/internal/store"
 )
 
-// Queries the partner API needs beyond the console's: resources by when they
-// took effect (ListCustomerOnDemandResources), what coupons paid each line
-// of an order by coupon type (ShowCustomerOrderDetails), and the coupons
-// that could pay a pending order (ListOrderCouponsByOrderId).
-
-// ResourceQuery is a ResourceFilter with an effective-time range.
-type ResourceQuery struct {
-	ResourceFilter
-	EffectiveFrom time.Time
-	EffectiveTo   time.Time
-}
-
-// FindResources is ListResources with the effective-time range applied too.
-func FindResources(ctx context.Context, q store.Queryer, f ResourceQuery) ([]*Resource, int, error) {
-	if f.EffectiveFrom.IsZero() && f.EffectiveTo.IsZero() {
-		return ListResources(ctx, q, f.ResourceFilter)
-	}
-	cond, args := f.Scope.Condition(q)
-	where := []string{cond, "r.partner_id = c.partner_id"}
-	add := func(c string, a ...any) { where, args = append(where, c), append(args, a...) }
-	if f.CustomerID != "" {
-		add("r.customer_id = ?", f.CustomerID)
-	}
-	if f.ChargingMode != 0 {
-		add("r.charging_mode = ?", f.ChargingMode)
-	}
-	if len(f.ResourceIDs) > 0 {
-		add("r.id IN ("+placeholders(len(f.ResourceIDs))+")", anys(f.ResourceIDs)...)
-	}
-	if s := strings.TrimSpace(f.Name); s != "" {
-		add("LOWER(r.name) LIKE ?", "%"+strings.ToLower(s)+"%")
-	}
-	if f.ServiceTypeCode != "" {
-		add("r.service_type_code = ?", f.ServiceTypeCode)
-	}
-	if f.SpecCode != "" {
-		add("r.spec_code = ?", f.SpecCode)
-	}
-	if f.RegionCode != "" {
-		add("r.region_code = ?", f.RegionCode)
-	}
-	if len(f.Statuses) > 0 {
-		add("r.status IN ("+placeholders(len(f.Statuses))+")", anys(f.Statuses)...)
-	}
-	if f.OrderID != "" {
-		add("r.order_id = ?", f.OrderID)
-	}
-	if !f.ExpiresFrom.IsZero() {
-		add("r.expires_at >= ?", store.Micros(f.ExpiresFrom))
-	}
-	if !f.ExpiresTo.IsZero() {
-		add("r.expires_at <= ?", store.Micros(f.ExpiresTo))
-	}
-	if f.AutoRenew != nil {
-		add("r.auto_renew = ?", *f.AutoRenew)
-	}
-	if !f.EffectiveFrom.IsZero() {
-		add("r.effective_at >= ?", store.Micros(f.EffectiveFrom))
-	}
-	if !f.EffectiveTo.IsZero() {
-		add("r.effective_at <= ?", store.Micros(f.EffectiveTo))
-	}
-	w := strings.Join(where, " AND ")
-	var total int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*)`+resourceFrom+` WHERE `+w, args...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
-	limit := f.Limit
-	if limit <= 0 || limit > MaxPage {
-		limit = 10
-	}
-	rows, err := q.QueryContext(ctx, `SELECT `+resourceColumns+resourceFrom+` WHERE `+w+` ORDER BY r.created_at DESC, r.id DESC LIMIT ? OFFSET ?`,
-		append(args, limit, max(f.Offset, 0))...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var out []*Resource
-	for rows.Next() {
-		r, err := scanResource(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, r)
-	}
-	return out, total, rows.Err()
-}
+// Queries the partner API needs beyond the console's: what coupons paid each
+// line of an order by coupon type (ShowCustomerOrderDetails), and the
+// coupons that could pay a pending order (ListOrderCouponsByOrderId).
 
 // LineCoupons is what coupons paid of one order line, by coupon type.
 type LineCoupons struct {

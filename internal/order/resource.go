@@ -152,6 +152,8 @@ type ResourceFilter struct {
 	OrderID         string
 	ExpiresFrom     time.Time
 	ExpiresTo       time.Time
+	EffectiveFrom   time.Time // the API's effective-time range
+	EffectiveTo     time.Time
 	AutoRenew       *bool
 	Offset, Limit   int
 }
@@ -196,6 +198,12 @@ func ListResources(ctx context.Context, q store.Queryer, f ResourceFilter) ([]*R
 	}
 	if f.AutoRenew != nil {
 		add("r.auto_renew = ?", *f.AutoRenew)
+	}
+	if !f.EffectiveFrom.IsZero() {
+		add("r.effective_at >= ?", store.Micros(f.EffectiveFrom))
+	}
+	if !f.EffectiveTo.IsZero() {
+		add("r.effective_at <= ?", store.Micros(f.EffectiveTo))
 	}
 	w := strings.Join(where, " AND ")
 	var total int
