@@ -422,9 +422,6 @@ func setOpportunityStage(c *Call) (any, error) {
 		return nil, err
 	}
 	return c.InTx(func(tx *store.Tx) (any, error) {
-		if !ch.SignedAt.IsZero() && ledger.DayOf(ch.SignedAt) == ledger.DayOf(tx.Now) {
-			ch.SignedAt = tx.Now // signed today: now, so that delivery today follows it
-		}
 		o, err := opportunity.SetStage(c.ctx(), tx, c.Partner.ID, c.Principal.ActorName(), id, ch)
 		if err != nil {
 			return nil, renamed(err)
@@ -457,17 +454,6 @@ func markOpportunityDelivered(c *Call) (any, error) {
 		return nil, err
 	}
 	return c.InTx(func(tx *store.Tx) (any, error) {
-		if !at.IsZero() {
-			cur, err := opportunity.Get(c.ctx(), tx, c.viewer(), id)
-			if err != nil {
-				return nil, err
-			}
-			// Delivered on the signing day: at the signing time, which the
-			// date alone would put before.
-			if !cur.SignedAt.IsZero() && ledger.DayOf(at) == ledger.DayOf(cur.SignedAt) && at.Before(cur.SignedAt) {
-				at = cur.SignedAt
-			}
-		}
 		o, err := opportunity.MarkDelivered(c.ctx(), tx, c.Partner.ID, c.Principal.ActorName(), id, at)
 		if err != nil {
 			return nil, renamed(err)

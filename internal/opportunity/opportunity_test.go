@@ -341,9 +341,12 @@ func TestSalesStages(t *testing.T) {
 			t.Fatalf("moved after won: %v", err)
 		}
 		err = db.InTx(ctx, func(tx *store.Tx) error {
-			d, err := opportunity.MarkDelivered(ctx, tx, f.p.ID, "seller-admin", o.ID, time.Time{})
-			if err != nil || d.DeliveredAt.IsZero() {
-				t.Fatalf("delivered: %v", err)
+			// Dated the signing day (its first moment, before the signing
+			// time): accepted, and recorded no earlier than the signing.
+			day := ledger.DayStart(ledger.DayOf(won.SignedAt))
+			d, err := opportunity.MarkDelivered(ctx, tx, f.p.ID, "seller-admin", o.ID, day)
+			if err != nil || d.DeliveredAt.Before(d.SignedAt) {
+				t.Fatalf("delivered on the signing day: %+v %v", d, err)
 			}
 			return nil
 		})

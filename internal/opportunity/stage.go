@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"partnercenter/internal/ledger"
 	"partnercenter/internal/platform/apperr"
 	"partnercenter/internal/store"
 )
@@ -94,8 +95,13 @@ func MarkDelivered(ctx context.Context, tx *store.Tx, partnerID, actor, id strin
 	if at.IsZero() {
 		at = tx.Now
 	}
-	if at.After(tx.Now) || at.Before(o.SignedAt) {
+	// Dates are compared by billing day: a delivery dated the signing day
+	// counts, and is recorded no earlier than the signing itself.
+	if ledger.DayOf(at) > ledger.DayOf(tx.Now) || ledger.DayOf(at) < ledger.DayOf(o.SignedAt) {
 		return nil, apperr.Field("delivered_at", "opportunity.delivered_date", "the delivery date must be between the signing date and today")
+	}
+	if at.Before(o.SignedAt) {
+		at = o.SignedAt
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE opportunities SET delivered_at = ?, updated_at = ? WHERE id = ?`,
 		store.Micros(at), store.Micros(tx.Now), o.ID); err != nil {
