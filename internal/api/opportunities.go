@@ -88,13 +88,6 @@ func (r *opportunityReq) apply(f *opportunity.Fields) error {
 	return nil
 }
 
-// fieldsOf is what an opportunity holds of the partner's fields.
-func fieldsOf(o *opportunity.Opportunity) opportunity.Fields {
-	return opportunity.Fields{CustomerID: o.CustomerID, ProspectName: o.ProspectName, ProjectName: o.ProjectName, Industry: o.Industry,
-		OfficeID: o.OfficeID, Products: o.Products, Amount: o.Amount, ExpectedClose: o.ExpectedClose, PartnerSolution: o.PartnerSolution,
-		CustomerConsent: o.CustomerConsent, ContactName: o.ContactName, ContactPhone: o.ContactPhone, Description: o.Description}
-}
-
 // apiFields are the API's names of the domain's fields where they differ.
 var apiFields = map[string]string{"amount": "estimated_amount", "expected_close": "expected_close_date",
 	"signed_at": "signed_date", "delivered_at": "delivered_date"}
@@ -233,15 +226,7 @@ func updateOpportunity(c *Call) (any, error) {
 		return nil, err
 	}
 	return c.InTx(func(tx *store.Tx) (any, error) {
-		cur, err := opportunity.Get(c.ctx(), tx, c.viewer(), id)
-		if err != nil {
-			return nil, err
-		}
-		f := fieldsOf(cur)
-		if err := req.apply(&f); err != nil {
-			return nil, err
-		}
-		o, err := opportunity.Update(c.ctx(), tx, c.Partner.ID, c.Principal.ActorName(), id, f)
+		o, err := opportunity.Edit(c.ctx(), tx, c.Partner.ID, c.Principal.ActorName(), id, req.apply)
 		if err != nil {
 			return nil, renamed(err)
 		}

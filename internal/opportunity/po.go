@@ -170,12 +170,23 @@ var ErrNotEditable = apperr.New(apperr.Conflict, "opportunity.not_editable", "th
 // while the reviewer asks for action (any other change is refused, naming
 // the field). Each change is kept in the timeline.
 func Update(ctx context.Context, tx *store.Tx, partnerID, by, id string, f Fields) (*Opportunity, error) {
+	return Edit(ctx, tx, partnerID, by, id, func(stored *Fields) error { *stored = f; return nil })
+}
+
+// Edit is Update for a caller that changes only some fields: edit gets the
+// stored fields, read under the opportunity's lock so that no concurrent
+// edit is lost, and changes what it means to; the rules are Update's.
+func Edit(ctx context.Context, tx *store.Tx, partnerID, by, id string, edit func(*Fields) error) (*Opportunity, error) {
 	o, err := lock(ctx, tx, Viewer{PartnerID: partnerID}, id)
 	if err != nil {
 		return nil, err
 	}
 	if o.Origin != PO || (o.ReviewStatus != Draft && o.ReviewStatus != ActionRequired) {
 		return nil, ErrNotEditable
+	}
+	f := o.fields()
+	if err := edit(&f); err != nil {
+		return nil, err
 	}
 	if err := f.limits(); err != nil {
 		return nil, err
