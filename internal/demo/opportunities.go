@@ -99,6 +99,7 @@ func loadOpportunities(ctx context.Context, db *store.DB, now time.Time) error {
 		delivered                            bool
 	}
 	plan := []po{
+		{"distributor", "园区安防改造", "government", "", 900_000_00, 200, opportunity.Approved, nil, false}, // left open: its registration expires
 		{"distributor", "城市数据中台", "government", "", 3_200_000_00, 110, opportunity.Approved, []string{opportunity.StageShare, opportunity.StageConfirm, opportunity.StageWon}, true},
 		{"distributor", "银行核心系统上云", "finance", "", 8_600_000_00, 95, opportunity.Approved, []string{opportunity.StageShare, opportunity.StageConfirm}, false},
 		{"distributor", "智能制造 MES 迁移", "manufacturing", "", 1_450_000_00, 80, opportunity.Approved, []string{opportunity.StageShare}, false},
@@ -194,6 +195,14 @@ func loadOpportunities(ctx context.Context, db *store.DB, now time.Time) error {
 				return fmt.Errorf("demo delivery %s: %w", p.project, err)
 			}
 		}
+	}
+
+	// The registration left open long past its expected close lapses.
+	if err := db.InTxAt(ctx, now, func(tx *store.Tx) error {
+		_, err := opportunity.ExpireRegistrations(ctx, tx, 100)
+		return err
+	}); err != nil {
+		return fmt.Errorf("demo registration expiry: %w", err)
 	}
 
 	// HOs: one the distributor accepted and works on, one waiting for its answer.

@@ -404,3 +404,51 @@ func TestRegisteredCustomers(t *testing.T) {
 		}
 	})
 }
+
+// An approved PO left open 90 days past its expected close date loses its
+// registration; won ones keep theirs.
+func TestRegistrationsExpire(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := setup(t, db)
+		open := f.submit(t, f.p, f.fields("left open", "finance"))
+		won := f.submit(t, f.p, f.fields("signed", "finance"))
+		for _, o := range []*opportunity.Opportunity{open, won} {
+			reviewer := f.psmA
+			if o.PSMUserID == f.psmB.ID {
+				reviewer = f.psmB
+			}
+			if _, err := f.decide(t, reviewer, o.ID, approve()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			_, err := opportunity.SetStage(ctx, tx, f.p.ID, "x", won.ID, opportunity.StageChange{Stage: opportunity.StageWon})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		expire := func(at time.Time) int {
+			var n int
+			if err := db.InTxAt(ctx, at, func(tx *store.Tx) (err error) {
+				n, err = opportunity.ExpireRegistrations(ctx, tx, 100)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		grace := open.ExpectedClose.Add(opportunity.RegistrationGrace)
+		if n := expire(grace.Add(-time.Minute)); n != 0 {
+			t.Fatalf("expired %d before the grace ended", n)
+		}
+		if n := expire(grace); n != 1 {
+			t.Fatalf("expired %d at the end of the grace", n)
+		}
+		got, _ := opportunity.Get(ctx, db.Reader(), opportunity.Viewer{PartnerID: f.p.ID}, open.ID)
+		kept, _ := opportunity.Get(ctx, db.Reader(), opportunity.Viewer{PartnerID: f.p.ID}, won.ID)
+		if got.ReviewStatus != opportunity.Expired || kept.ReviewStatus != opportunity.Approved {
+			t.Fatalf("after expiry: %s and %s", got.ReviewStatus, kept.ReviewStatus)
+		}
+	})
+}

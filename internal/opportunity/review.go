@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"partnercenter/internal/platform/apperr"
 	"partnercenter/internal/store"
@@ -204,6 +205,49 @@ func ExpireOverdueReviews(ctx context.Context, tx *store.Tx, limit int) (int, er
 			return 0, err
 		}
 		if err := notifyPartner(ctx, tx, o.PartnerID, "opportunity.decided", id, map[string]string{"code": o.Code, "status": Rejected}); err != nil {
+			return 0, err
+		}
+	}
+	return len(due), nil
+}
+
+// RegistrationGrace is how long past its expected close date an approved PO
+// keeps its registration (the partner's protection on the customer's
+// project) without being won or lost; after it the registration expires.
+const RegistrationGrace = 90 * 24 * time.Hour
+
+// ExpireRegistrations expires, up to limit, approved POs still open
+// RegistrationGrace after their expected close date (housekeeping), and
+// returns how many. An expired PO holds nothing against duplicates.
+func ExpireRegistrations(ctx context.Context, tx *store.Tx, limit int) (int, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM opportunities WHERE origin = ? AND review_status = ? AND sales_stage NOT IN (?, ?)
+		AND expected_close <= ? ORDER BY expected_close LIMIT ?`, PO, Approved, StageWon, StageLost,
+		store.Micros(tx.Now.Add(-RegistrationGrace)), limit)
+	if err != nil {
+		return 0, err
+	}
+	var due []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		due = append(due, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	for _, id := range due {
+		o, err := lock(ctx, tx, Viewer{}, id)
+		if err != nil {
+			return 0, err
+		}
+		if err := setReviewStatus(ctx, tx, o, Expired, "system", "registration_expired", ""); err != nil {
+			return 0, err
+		}
+		if err := notifyPartner(ctx, tx, o.PartnerID, "opportunity.decided", id, map[string]string{"code": o.Code, "status": Expired}); err != nil {
 			return 0, err
 		}
 	}

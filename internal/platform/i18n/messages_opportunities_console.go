@@ -103,6 +103,7 @@ var _ = register(
 	entry{"opps.event.review_started", "开始审核", "Review started"},
 	entry{"opps.event.decided", "审核决定", "Decided"},
 	entry{"opps.event.review_overdue", "审核超期自动驳回", "Rejected: review overdue"},
+	entry{"opps.event.registration_expired", "报备超期未成交，已失效", "Registration expired: not won in time"},
 	entry{"opps.event.shared", "共享给伙伴", "Shared with a partner"},
 	entry{"opps.event.accepted", "伙伴接受", "Accepted"},
 	entry{"opps.event.declined", "伙伴拒绝", "Declined"},

@@ -95,6 +95,7 @@ var _ = register(
 	entry{"opportunity_staff.event.review_started", "开始审核", "Review started"},
 	entry{"opportunity_staff.event.decided", "审核结论", "Decided"},
 	entry{"opportunity_staff.event.review_overdue", "审核超期", "Review overdue"},
+	entry{"opportunity_staff.event.registration_expired", "报备失效", "Registration expired"},
 	entry{"opportunity_staff.event.shared", "共享", "Shared"},
 	entry{"opportunity_staff.event.accepted", "伙伴接受", "Accepted"},
 	entry{"opportunity_staff.event.declined", "伙伴拒绝", "Declined"},
