@@ -347,6 +347,27 @@ func resourceAnswer(orders []*order.Order, failures []order.ResourceFailure) (an
 	return out, nil
 }
 
+// resourceAction runs a renewal or unsubscription on the named resources
+// the caller may see, the others refused as not found, and answers with
+// the orders made and every refusal.
+func (c *Call) resourceAction(ids []string, act func(tx *store.Tx, visible []string) ([]*order.Order, []order.ResourceFailure, error)) (any, error) {
+	return c.InTx(func(tx *store.Tx) (any, error) {
+		visible, failures, err := c.visibleResources(tx, ids)
+		if err != nil {
+			return nil, err
+		}
+		var orders []*order.Order
+		if len(visible) > 0 {
+			var more []order.ResourceFailure
+			if orders, more, err = act(tx, visible); err != nil {
+				return nil, err
+			}
+			failures = append(failures, more...)
+		}
+		return resourceAnswer(orders, failures)
+	})
+}
+
 // renewalResourcesReq is the SDK's model.RenewalResourcesReq.
 type renewalResourcesReq struct {
 	ResourceIDs []string `json:"resource_ids"`
@@ -385,23 +406,10 @@ func renewalResources(c *Call) (any, error) {
 	if v := req.IsAutoPay; v != nil && *v != 0 && *v != 1 {
 		return nil, fieldError("CBC.0100", "is_auto_pay", "api.enum", "must be 0 or 1, not %d", *v)
 	}
-	return c.InTx(func(tx *store.Tx) (any, error) {
-		visible, failures, err := c.visibleResources(tx, ids)
-		if err != nil {
-			return nil, err
-		}
-		var orders []*order.Order
-		if len(visible) > 0 {
-			var more []order.ResourceFailure
-			orders, more, err = order.Renew(c.ctx(), tx, order.RenewRequest{PartnerID: c.Partner.ID, ResourceIDs: visible,
-				PeriodType: int(*req.PeriodType), PeriodNum: int(*req.PeriodNum), AutoPay: req.IsAutoPay != nil && *req.IsAutoPay == 1,
-				CreatedBy: c.Principal.ActorName()})
-			if err != nil {
-				return nil, err
-			}
-			failures = append(failures, more...)
-		}
-		return resourceAnswer(orders, failures)
+	return c.resourceAction(ids, func(tx *store.Tx, visible []string) ([]*order.Order, []order.ResourceFailure, error) {
+		return order.Renew(c.ctx(), tx, order.RenewRequest{PartnerID: c.Partner.ID, ResourceIDs: visible,
+			PeriodType: int(*req.PeriodType), PeriodNum: int(*req.PeriodNum), AutoPay: req.IsAutoPay != nil && *req.IsAutoPay == 1,
+			CreatedBy: c.Principal.ActorName()})
 	})
 }
 
@@ -443,22 +451,9 @@ func cancelResourcesSubscription(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return c.InTx(func(tx *store.Tx) (any, error) {
-		visible, failures, err := c.visibleResources(tx, ids)
-		if err != nil {
-			return nil, err
-		}
-		var orders []*order.Order
-		if len(visible) > 0 {
-			var more []order.ResourceFailure
-			orders, more, err = order.Unsubscribe(c.ctx(), tx, order.UnsubscribeRequest{PartnerID: c.Partner.ID, ResourceIDs: visible,
-				Reason: reason, CreatedBy: c.Principal.ActorName()})
-			if err != nil {
-				return nil, err
-			}
-			failures = append(failures, more...)
-		}
-		return resourceAnswer(orders, failures)
+	return c.resourceAction(ids, func(tx *store.Tx, visible []string) ([]*order.Order, []order.ResourceFailure, error) {
+		return order.Unsubscribe(c.ctx(), tx, order.UnsubscribeRequest{PartnerID: c.Partner.ID, ResourceIDs: visible,
+			Reason: reason, CreatedBy: c.Principal.ActorName()})
 	})
 }
 
