@@ -606,8 +606,7 @@ type changeView struct {
 	Loc     *time.Location
 }
 
-// changeTargets are the products a resource can change to: the other specs
-// of its resource type, on sale by the month in its region.
+// changeTargets are the products a resource can change to (order.CanChangeTo).
 func changeTargets(ctx context.Context, q store.Queryer, current *catalogue.Product, r *order.Resource, names *catalogueNames) ([]option, error) {
 	list, err := catalogue.List(ctx, q, catalogue.ProductFilter{ServiceTypeCode: current.ServiceTypeCode, OnSaleOnly: true})
 	if err != nil {
@@ -615,7 +614,7 @@ func changeTargets(ctx context.Context, q store.Queryer, current *catalogue.Prod
 	}
 	out := []option{}
 	for _, p := range list {
-		if p.ID == current.ID || p.ResourceTypeCode != current.ResourceTypeCode || p.MonthlyPrice <= 0 || !p.SoldIn(r.RegionCode) {
+		if !order.CanChangeTo(current, p, r.RegionCode) {
 			continue
 		}
 		out = append(out, option{Value: p.ID, Label: p.SpecCode + " " + names.pick(p.SpecZh, p.SpecEn) + " (" + money.Format(p.MonthlyPrice) + "/" +

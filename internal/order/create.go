@@ -247,6 +247,13 @@ type ChangeRequest struct {
 	CreatedBy  string
 }
 
+// CanChangeTo reports whether a resource of product from in region may
+// change to product to: another spec of the same resource type, on sale by
+// the month in that region.
+func CanChangeTo(from, to *catalogue.Product, region string) bool {
+	return to.ID != from.ID && to.ResourceTypeCode == from.ResourceTypeCode && to.OnSale && to.MonthlyPrice > 0 && to.SoldIn(region)
+}
+
 // Change creates a change order (type 3): the price difference for the time
 // left until expiry, pro rata by the second. An upgrade waits for payment;
 // a downgrade completes at once and refunds the difference to the balance.
@@ -273,7 +280,7 @@ func Change(ctx context.Context, tx *store.Tx, r ChangeRequest) (*Order, error) 
 	if err != nil {
 		return nil, err
 	}
-	if to.ID == from.ID || to.ResourceTypeCode != from.ResourceTypeCode || !to.OnSale || to.MonthlyPrice <= 0 || !to.SoldIn(res.RegionCode) {
+	if !CanChangeTo(from, to, res.RegionCode) {
 		return nil, apperr.Field("product_id", "order.change_target", "choose another spec of the same resource type, on sale in the resource's region").WithAPICode("CBC.0100")
 	}
 	left := res.ExpiresAt.Sub(tx.Now)
