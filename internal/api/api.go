@@ -33,7 +33,11 @@ type Route struct {
 	// Mutates marks operations that change state: they honour the
 	// Idempotency-Key header.
 	Mutates bool
-	Handle  func(c *Call) (any, error)
+	// Permission, when set, is what the caller must hold; the operation is
+	// refused (CBC.0151) before its handler runs. Operations whose
+	// permission depends on the request check it themselves.
+	Permission auth.Permission
+	Handle     func(c *Call) (any, error)
 }
 
 // Config holds the API's tunables.
@@ -167,6 +171,12 @@ func (s *service) operation(rt Route) http.Handler {
 			w.Header().Set("Retry-After", "1")
 			s.writeError(w, r, apiError("APIGW.0308", "api.rate_limited", "too many requests for access key %s; retry after a pause", c.Principal.AccessKeyID))
 			return
+		}
+		if rt.Permission != "" {
+			if err := c.require(rt.Permission); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
 		}
 		if rt.Mutates && r.Header.Get(headerIdempotencyKey) != "" {
 			s.idempotent(w, c, rt)

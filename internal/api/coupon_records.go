@@ -4,7 +4,6 @@ import (
 	"slices"
 	"strings"
 
-	"partnercenter/internal/auth"
 	"partnercenter/internal/coupon"
 	"partnercenter/internal/partner"
 	"partnercenter/internal/platform/apperr"
@@ -105,9 +104,6 @@ func (c *Call) recordFilters(q *coupon.RecordQuery) error {
 // of the issue, reclaim and expiry records of the caller's coupons (or a
 // reseller's), newest first, with the count of all that match.
 func listPartnerCouponsRecord(c *Call) (any, error) {
-	if err := c.require(auth.PermFundsView); err != nil {
-		return nil, err
-	}
 	vals, err := c.queryStrings(64, "quota_id", "customer_id", "indirect_partner_id")
 	if err != nil {
 		return nil, err
@@ -203,9 +199,6 @@ type listCouponQuotasRecordsResponse struct {
 // quota, parent_quota_id the distributor's; an operation_type other than
 // 10 (issue) or 11 (reclaim) does not filter, as the provider documents.
 func listCouponQuotasRecords(c *Call) (any, error) {
-	if err := c.require(auth.PermFundsView); err != nil {
-		return nil, err
-	}
 	if err := c.requireDistributor(); err != nil {
 		return nil, err
 	}

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"time"
 
-	"partnercenter/internal/auth"
 	"partnercenter/internal/ledger"
 	"partnercenter/internal/opportunity"
 	"partnercenter/internal/platform/apperr"
@@ -190,9 +189,6 @@ func (c *Call) opportunityID() (string, error) {
 
 // createOpportunity is CreateOpportunity: a PO draft of the caller.
 func createOpportunity(c *Call) (any, error) {
-	if err := c.require(auth.PermOpportunity); err != nil {
-		return nil, err
-	}
 	var req opportunityReq
 	if err := c.Decode(&req); err != nil {
 		return nil, err
@@ -214,9 +210,6 @@ func createOpportunity(c *Call) (any, error) {
 // a draft, or, while action is required, those of the whitelist; changing
 // any other is refused naming it.
 func updateOpportunity(c *Call) (any, error) {
-	if err := c.require(auth.PermOpportunity); err != nil {
-		return nil, err
-	}
 	id, err := c.opportunityID()
 	if err != nil {
 		return nil, err
@@ -244,9 +237,6 @@ type missingField struct {
 // the reviewer asked action on goes back. Missing fields are refused with
 // the first in error_msg and all of them in missing_fields.
 func submitOpportunity(c *Call) (any, error) {
-	if err := c.require(auth.PermOpportunity); err != nil {
-		return nil, err
-	}
 	id, err := c.opportunityID()
 	if err != nil {
 		return nil, err
@@ -286,9 +276,6 @@ func renamedField(e *apperr.Error) *apperr.Error {
 // showOpportunity is ShowOpportunity: one of the caller's opportunities with
 // its timeline, oldest change first.
 func showOpportunity(c *Call) (any, error) {
-	if err := c.require(auth.PermOpportunity); err != nil {
-		return nil, err
-	}
 	id, err := c.opportunityID()
 	if err != nil {
 		return nil, err
@@ -335,9 +322,6 @@ func enumParam(field, v string, allowed []string) error {
 // listOpportunities is ListOpportunities: one page of the caller's
 // opportunities, newest first, with the count of all that match.
 func listOpportunities(c *Call) (any, error) {
-	if err := c.require(auth.PermOpportunity); err != nil {
-		return nil, err
-	}
 	vals, err := c.queryStrings(100, "origin", "review_status", "sales_stage", "industry", "query", "created_from", "created_to")
 	if err != nil {
 		return nil, err
@@ -382,9 +366,6 @@ type stageReq struct {
 // setOpportunityStage is SetOpportunityStage: an approved PO or accepted HO
 // moves to another sales stage, or records a progress comment.
 func setOpportunityStage(c *Call) (any, error) {
-	if err := c.require(auth.PermOpportunity); err != nil {
-		return nil, err
-	}
 	id, err := c.opportunityID()
 	if err != nil {
 		return nil, err
@@ -423,9 +404,6 @@ type deliveryReq struct {
 // markOpportunityDelivered is MarkOpportunityDelivered: a won opportunity's
 // project was delivered on delivered_date (default today).
 func markOpportunityDelivered(c *Call) (any, error) {
-	if err := c.require(auth.PermOpportunity); err != nil {
-		return nil, err
-	}
 	id, err := c.opportunityID()
 	if err != nil {
 		return nil, err
@@ -471,9 +449,6 @@ var shareStatuses = []string{opportunity.ShareOffered, opportunity.ShareAccepted
 // caller, most recently shared first. An offer past its validity reads
 // expired.
 func listOpportunityOffers(c *Call) (any, error) {
-	if err := c.require(auth.PermOpportunity); err != nil {
-		return nil, err
-	}
 	status, err := c.queryString("share_status", 32)
 	if err != nil {
 		return nil, err
@@ -516,9 +491,6 @@ func listOpportunityOffers(c *Call) (any, error) {
 // acceptOpportunityOffer is AcceptOpportunityOffer: the caller takes an
 // offered HO, which becomes its opportunity with the customer's details.
 func acceptOpportunityOffer(c *Call) (any, error) {
-	if err := c.require(auth.PermOpportunity); err != nil {
-		return nil, err
-	}
 	id, err := c.opportunityID()
 	if err != nil {
 		return nil, err
@@ -546,9 +518,6 @@ type declineOpportunityResponse struct {
 // declineOpportunityOffer is DeclineOpportunityOffer: the caller refuses an
 // offered HO, giving the reason.
 func declineOpportunityOffer(c *Call) (any, error) {
-	if err := c.require(auth.PermOpportunity); err != nil {
-		return nil, err
-	}
 	id, err := c.opportunityID()
 	if err != nil {
 		return nil, err
@@ -579,9 +548,6 @@ type showOpportunityFunnelResponse struct {
 // showOpportunityFunnel is ShowOpportunityFunnel: the caller's approved POs
 // and accepted HOs by sales stage, every stage present in stage order.
 func showOpportunityFunnel(c *Call) (any, error) {
-	if err := c.require(auth.PermOpportunity); err != nil {
-		return nil, err
-	}
 	stages, err := opportunity.Funnel(c.ctx(), c.reader(), c.viewer(), "", "")
 	if err != nil {
 		return nil, err

