@@ -61,7 +61,7 @@ type consumptionView struct {
 
 	// 消费明细.
 	Records []feeRow
-	Export  []hiddenField
+	Export  *exportForm
 
 	// 导出记录.
 	Exports *exportsView
@@ -264,9 +264,7 @@ func (h *handler) renderConsumptionDetails(c *call, status int, f *form) error {
 				Service: names.Service(r.ServiceTypeCode), ResourceType: names.ResourceType(r), Spec: names.Spec(r),
 				Region: names.Region(r.RegionCode), Mode: c.t(bill.ChargingModeKey(r.ChargingMode))})
 		}
-		for _, k := range []string{"month", "customer", "service_type", "region", "charging_mode", "detail_type", "resource_id"} {
-			v.Export = append(v.Export, hiddenField{k, f.Get(k)})
-		}
+		v.Export = exportOf("/console/consumption/exports", f, "month", "customer", "service_type", "region", "charging_mode", "detail_type", "resource_id")
 	}
 	return c.renderConsumption(status, v, f)
 }

@@ -75,7 +75,7 @@ type statementView struct {
 	TradeTypes []option
 	// Export is the query applied, for the export buttons; nil when a
 	// filter was refused.
-	Export []hiddenField
+	Export *exportForm
 }
 
 type statementRow struct {
@@ -87,6 +87,22 @@ type statementRow struct {
 
 // hiddenField is a value a form carries without showing it.
 type hiddenField struct{ Name, Value string }
+
+// exportForm is a page's 导出 buttons: they post the page's query
+// (Fields) to its exports address (Action).
+type exportForm struct {
+	Action string
+	Fields []hiddenField
+}
+
+// exportOf is the export form that carries the named fields of a query.
+func exportOf(action string, f *form, names ...string) *exportForm {
+	e := &exportForm{Action: action}
+	for _, n := range names {
+		e.Fields = append(e.Fields, hiddenField{n, f.Get(n)})
+	}
+	return e
+}
 
 // statementFields maps the fields of the domain's refusals to the form's.
 var statementFields = map[string]string{"trade_time_begin": "from", "balance_type": "account", "trade_type": "trade_type"}
@@ -125,8 +141,8 @@ func (h *handler) renderStatement(c *call, status int, f *form) error {
 		for _, l := range lines {
 			v.Rows = append(v.Rows, statementRow{StatementLine: l, Type: c.t(tradeKey(l.TradeType)), Income: l.Income(), Magnitude: abs(l.Amount)})
 		}
-		v.Export = []hiddenField{{"kind", funds.ExportStatement}, {"account", f.Get("account")}, {"from", f.Get("from")},
-			{"to", f.Get("to")}, {"trade_type", q.TradeType}}
+		v.Export = &exportForm{Action: "/console/funds/exports", Fields: []hiddenField{{"kind", funds.ExportStatement},
+			{"account", f.Get("account")}, {"from", f.Get("from")}, {"to", f.Get("to")}, {"trade_type", q.TradeType}}}
 	}
 	return c.renderFunds(status, &fundsView{Tab: "statement", Statement: v}, f)
 }
@@ -183,7 +199,7 @@ type adjustmentsView struct {
 	Rows       []adjustmentRow
 	Pager      pager
 	Operations []option
-	Export     []hiddenField
+	Export     *exportForm
 }
 
 type adjustmentRow struct {
@@ -215,8 +231,8 @@ func (h *handler) renderAdjustments(c *call, status int, f *form) error {
 		for _, a := range list {
 			v.Rows = append(v.Rows, adjustmentRow{Adjustment: a, Operation: c.t(opKey(a.OperationType))})
 		}
-		v.Export = []hiddenField{{"kind", funds.ExportAdjustments}, {"customer", f.Get("customer")}, {"operation", f.Get("operation")},
-			{"from", f.Get("from")}, {"to", f.Get("to")}}
+		v.Export = &exportForm{Action: "/console/funds/exports", Fields: []hiddenField{{"kind", funds.ExportAdjustments},
+			{"customer", f.Get("customer")}, {"operation", f.Get("operation")}, {"from", f.Get("from")}, {"to", f.Get("to")}}}
 	}
 	return c.renderFunds(status, &fundsView{Tab: "adjustments", Adjustments: v}, f)
 }

@@ -65,7 +65,7 @@ type oppsView struct {
 	// 我的商机.
 	Rows   []oppRow
 	Funnel *funnelChart
-	Export []hiddenField
+	Export *exportForm
 	Pager  pager
 
 	// HO 共享.
@@ -173,9 +173,7 @@ func (h *handler) renderOpportunities(c *call, status int, f *form) error {
 		if list, total, err = opportunity.List(ctx, q, filter); err != nil {
 			return err
 		}
-		for _, k := range []string{"q", "review_status", "sales_stage", "industry", "from", "to"} {
-			v.Export = append(v.Export, hiddenField{k, f.Get(k)})
-		}
+		v.Export = exportOf(oppsPath+"/exports", f, "q", "review_status", "sales_stage", "industry", "from", "to")
 	}
 	v.Pager = newPager(c.r, page, total)
 	for _, o := range list {
