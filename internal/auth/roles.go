@@ -74,25 +74,43 @@ const (
 	PermOpportunity            Permission = "opportunity.manage"
 	PermStaffOpportunityReview Permission = "staff.opportunity_review"
 	PermStaffOpportunities     Permission = "staff.opportunities"
+
+	// Invoices and incentives: the partner's 发票管理 and 激励管理 (payout
+	// applications, methods), 业绩; the provider's invoice handling and its
+	// incentive policies and payouts.
+	PermInvoice         Permission = "invoice.manage"
+	PermIncentive       Permission = "incentive.manage"
+	PermPerformanceView Permission = "performance.view"
+	PermStaffInvoices   Permission = "staff.invoices"
+	PermStaffIncentives Permission = "staff.incentives"
+
+	// Solutions and delivery: the partner's 解决方案构建 and configurators and
+	// its 项目交付评价; the provider's PSA (approval, assistance, sign-off)
+	// and evaluators (sampling, scoring).
+	PermSolution       Permission = "solution.manage"
+	PermDelivery       Permission = "delivery.manage"
+	PermStaffSolutions Permission = "staff.solutions"
+	PermStaffDelivery  Permission = "staff.delivery"
 )
 
 var staffPermissions = map[Role][]Permission{
-	StaffAdmin:     {PermStaffPartners, PermStaffAudit, PermStaffHome, PermStaffFinance, PermStaffOpportunities, PermStaffCatalogue},
-	StaffFinance:   {PermStaffHome, PermStaffFinance},
+	StaffAdmin: {PermStaffPartners, PermStaffAudit, PermStaffHome, PermStaffFinance, PermStaffOpportunities, PermStaffCatalogue,
+		PermStaffInvoices, PermStaffIncentives, PermStaffSolutions, PermStaffDelivery},
+	StaffFinance:   {PermStaffHome, PermStaffFinance, PermStaffInvoices, PermStaffIncentives},
 	StaffPSM:       {PermStaffHome, PermStaffOpportunityReview, PermStaffOpportunities},
 	StaffPDM:       {PermStaffHome, PermStaffOpportunityReview},
 	StaffBD:        {PermStaffHome, PermStaffOpportunities},
-	StaffPSA:       {PermStaffHome},
-	StaffEvaluator: {PermStaffHome},
+	StaffPSA:       {PermStaffHome, PermStaffSolutions},
+	StaffEvaluator: {PermStaffHome, PermStaffDelivery},
 	StaffSupport:   {PermStaffHome, PermStaffAudit},
 }
 
 var partnerPermissions = map[Role][]Permission{
 	PartnerAdmin: {PermOrgManage, PermAuditView, PermProfileView, PermResellerView, PermResellerManage, PermCustomerView,
-		PermCustomerManage, PermFundsView, PermFundsMove},
-	PartnerFinance:  {PermProfileView, PermCustomerView, PermFundsView, PermFundsMove},
-	PartnerSales:    {PermProfileView, PermResellerView, PermCustomerView, PermCustomerManage},
-	PartnerManager:  {PermProfileView, PermCustomerAssigned},
+		PermCustomerManage, PermFundsView, PermFundsMove, PermInvoice, PermIncentive, PermPerformanceView, PermSolution, PermDelivery},
+	PartnerFinance:  {PermProfileView, PermCustomerView, PermFundsView, PermFundsMove, PermInvoice, PermIncentive, PermPerformanceView},
+	PartnerSales:    {PermProfileView, PermResellerView, PermCustomerView, PermCustomerManage, PermPerformanceView},
+	PartnerManager:  {PermProfileView, PermCustomerAssigned, PermPerformanceView},
 	PartnerOperator: {PermProfileView, PermCustomerView},
 	// Not in the administrator's set: the main account grants it by role.
 	PartnerOpportunity: {PermProfileView, PermOpportunity},

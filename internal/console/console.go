@@ -175,6 +175,19 @@ func (h *handler) routesTable() {
 	// The back office's 机会点管理: 商机审核, HOs, pipeline, offices and the
 	// working-day calendar (opportunities_staff*.go).
 	h.staffOpportunityRoutes()
+
+	// 发票管理 and the provider's invoice handling (invoices*.go).
+	h.invoiceRoutes()
+	// 激励管理 and the provider's policies and payouts (incentives*.go).
+	h.incentiveRoutes()
+	// 业绩 (performance*.go).
+	h.performanceRoutes()
+	// 解决方案构建 and the PSA's side (solutions*.go).
+	h.solutionRoutes()
+	// 解决方案配置中心: configurators and configuration lists (configurator*.go).
+	h.configuratorRoutes()
+	// 项目交付评价 and the evaluators' side (delivery*.go).
+	h.deliveryRoutes()
 }
 
 func perms(p ...auth.Permission) []auth.Permission { return p }

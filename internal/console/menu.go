@@ -45,6 +45,7 @@ var partnerMenu = []menuEntry{
 	{"sales/opportunities", "nav.opportunities", "/console/opportunities"},
 	{"sales/sharing", "nav.opportunity_sharing", "/console/opportunity-sharing"},
 	{"sales/incentives", "nav.incentives", "/console/incentives"},
+	{"sales/performance", "nav.performance", "/console/performance"},
 	{"delivery", "nav.delivery", ""},
 	{"delivery/baseline", "nav.baseline_solutions", ""},
 	{"delivery/baseline/evaluation", "nav.delivery_evaluation", "/console/delivery/evaluations"},
@@ -78,6 +79,12 @@ var staffMenu = []menuEntry{
 	{"opportunities/pipeline", "nav.staff_opp_pipeline", "/console/staff/opportunities/pipeline"},
 	{"opportunities/offices", "nav.staff_opp_offices", "/console/staff/offices"},
 	{"opportunities/calendar", "nav.staff_opp_calendar", "/console/staff/calendar"},
+	{"invoices", "nav.staff_invoices", "/console/staff/invoices"},
+	{"incentives", "nav.staff_incentives", ""},
+	{"incentives/payouts", "nav.staff_incentive_payouts", "/console/staff/incentives"},
+	{"incentives/policies", "nav.staff_incentive_policies", "/console/staff/incentives/policies"},
+	{"solutions", "nav.staff_solutions", "/console/staff/solutions"},
+	{"delivery", "nav.staff_delivery", "/console/staff/delivery"},
 	{"audit", "nav.audit", "/console/audit"},
 }
 

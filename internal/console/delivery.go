@@ -1,0 +1,4 @@
+package console
+
+// deliveryRoutes registers the pages of this area.
+func (h *handler) deliveryRoutes() {}

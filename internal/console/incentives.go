@@ -1,0 +1,4 @@
+package console
+
+// incentiveRoutes registers the pages of this area.
+func (h *handler) incentiveRoutes() {}

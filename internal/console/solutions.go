@@ -1,0 +1,4 @@
+package console
+
+// solutionRoutes registers the pages of this area.
+func (h *handler) solutionRoutes() {}
