@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"strings"
 	"time"
 
 	"partnercenter/internal/platform/apperr"
@@ -155,9 +156,10 @@ func Lock(ctx context.Context, tx *store.Tx, accountIDs ...string) (map[string]*
 	return lock(ctx, tx, accountIDs)
 }
 
-// lock reads accounts for update. On PostgreSQL the rows are locked in id
-// order, so two transactions touching the same accounts cannot deadlock; on
-// SQLite the single writer already serialises transactions.
+// lock reads accounts for update, in one statement. On PostgreSQL the rows
+// are locked in id order (the lock is taken as the sorted rows come out), so
+// two transactions touching the same accounts cannot deadlock; on SQLite the
+// single writer already serialises transactions.
 func lock(ctx context.Context, tx *store.Tx, accountIDs []string) (map[string]*Account, error) {
 	ids := sortedUnique(accountIDs)
 	suffix := ""
@@ -165,15 +167,42 @@ func lock(ctx context.Context, tx *store.Tx, accountIDs []string) (map[string]*A
 		suffix = " FOR UPDATE"
 	}
 	out := make(map[string]*Account, len(ids))
-	for _, id := range ids {
-		a, err := scanAccount(tx.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM ledger_accounts WHERE id = ?`+suffix, id))
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, ErrAccountNotFound
+	if len(ids) == 0 {
+		return out, nil
+	}
+	// The list is padded to a power of two with its last id (harmless in
+	// IN) so that the statement has few shapes; see rowChunks.
+	padded := ids
+	for n := 1; ; n *= 2 {
+		if n >= len(ids) {
+			for len(padded) < n {
+				padded = append(padded, ids[len(ids)-1])
+			}
+			break
 		}
+	}
+	args := make([]any, len(padded))
+	for i, id := range padded {
+		args[i] = id
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT `+accountColumns+` FROM ledger_accounts WHERE id IN (?`+
+		strings.Repeat(", ?", len(padded)-1)+`) ORDER BY id`+suffix, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		a, err := scanAccount(rows)
 		if err != nil {
 			return nil, err
 		}
-		out[id] = a
+		out[a.ID] = a
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) != len(ids) {
+		return nil, ErrAccountNotFound
 	}
 	return out, nil
 }

@@ -212,21 +212,46 @@ func Apply(ctx context.Context, tx *store.Tx, reqs ...Request) ([]*Transfer, err
 	if err != nil {
 		return nil, err
 	}
+	w := &writeSet{accounts: accounts}
+	out, err := w.add(reqs, hashes, holds, tx.Now)
+	if err != nil {
+		return nil, err
+	}
+	return out, w.write(ctx, tx)
+}
 
+// add decides linked transfers against the accounts in memory and queues
+// them for writing: all of them, or, on an error, none (the accounts are
+// then as they were).
+func (w *writeSet) add(reqs []Request, hashes []string, holds map[string]*Transfer, now time.Time) ([]*Transfer, error) {
+	before := make(map[string]Account, 2*len(reqs))
+	for _, r := range reqs {
+		for _, id := range [2]string{r.Debit, r.Credit} {
+			if _, ok := before[id]; !ok {
+				before[id] = *w.accounts[id]
+			}
+		}
+	}
+	restore := func() {
+		for id, a := range before {
+			*w.accounts[id] = a
+		}
+	}
 	linked := ids.New()
 	out := make([]*Transfer, len(reqs))
 	var entries []entry
 	for i := range reqs {
 		r := &reqs[i]
-		d, c := accounts[r.Debit], accounts[r.Credit]
+		d, c := w.accounts[r.Debit], w.accounts[r.Credit]
 		t := &Transfer{ID: ids.New(), ClientID: r.ClientID, Debit: r.Debit, Credit: r.Credit, Amount: r.Amount, Kind: r.kind(),
-			PendingID: r.PostPendingID + r.VoidPendingID, Code: r.Code, LinkedID: linked, Meta: r.Meta, CreatedAt: tx.Now}
+			PendingID: r.PostPendingID + r.VoidPendingID, Code: r.Code, LinkedID: linked, Meta: r.Meta, CreatedAt: now}
 		if r.Timeout > 0 {
-			t.TimeoutAt = tx.Now.Add(r.Timeout)
+			t.TimeoutAt = now.Add(r.Timeout)
 		}
 		switch t.Kind {
 		case KindPending:
 			if err := checkAvailable(d, r.Amount); err != nil {
+				restore()
 				return nil, err
 			}
 			d.DebitsPending += r.Amount
@@ -241,6 +266,7 @@ func Apply(ctx context.Context, tx *store.Tx, reqs ...Request) ([]*Transfer, err
 		}
 		if t.Kind == KindPosted || t.Kind == KindPost {
 			if err := checkAvailable(d, r.Amount); err != nil {
+				restore()
 				return nil, err
 			}
 			d.DebitsPosted += r.Amount
@@ -254,50 +280,9 @@ func Apply(ctx context.Context, tx *store.Tx, reqs ...Request) ([]*Transfer, err
 		}
 		out[i] = t
 	}
-
-	for i, t := range out {
-		meta, _ := json.Marshal(t.Meta)
-		if t.Meta == nil {
-			meta = []byte("{}")
-		}
-		var pending any
-		if t.PendingID != "" {
-			pending = t.PendingID
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO ledger_transfers (id, client_id, request_hash, debit_account_id, credit_account_id,
-			amount, kind, pending_id, code, linked_id, timeout_at, meta, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			t.ID, t.ClientID, hashes[i], t.Debit, t.Credit, t.Amount, t.Kind, pending, t.Code, t.LinkedID,
-			store.NullMicros(t.TimeoutAt), string(meta), store.Micros(t.CreatedAt))
-		if errors.Is(err, store.ErrConflict) {
-			// The same client id twice in one call, or a concurrent request
-			// with the same id that committed first.
-			return nil, ErrIdempotencyConflict
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	day := DayOf(tx.Now)
-	for _, e := range entries {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_entries (id, transfer_id, account_id, seq, amount, balance_after, code, at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, ids.New(), e.transfer, e.account, e.seq, e.amount, e.after, e.code, store.Micros(tx.Now)); err != nil {
-			return nil, err
-		}
-		credit, debit := max(e.amount, 0), max(-e.amount, 0)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_daily (account_id, day, code, credits, debits, n) VALUES (?, ?, ?, ?, ?, 1)
-			ON CONFLICT (account_id, day, code) DO UPDATE SET credits = ledger_daily.credits + excluded.credits,
-			debits = ledger_daily.debits + excluded.debits, n = ledger_daily.n + 1`, e.account, day, e.code, credit, debit); err != nil {
-			return nil, err
-		}
-	}
-	for _, id := range sortedUnique(accountIDs) {
-		a := accounts[id]
-		if _, err := tx.ExecContext(ctx, `UPDATE ledger_accounts SET debits_posted = ?, credits_posted = ?, debits_pending = ?,
-			credits_pending = ?, entry_count = ? WHERE id = ?`, a.DebitsPosted, a.CreditsPosted, a.DebitsPending, a.CreditsPending,
-			a.EntryCount, a.ID); err != nil {
-			return nil, err
-		}
-	}
+	w.transfers = append(w.transfers, out...)
+	w.hashes = append(w.hashes, hashes...)
+	w.entries = append(w.entries, entries...)
 	return out, nil
 }
 
