@@ -47,11 +47,13 @@ func TestApplyEachIsolatesOperations(t *testing.T) {
 		}
 		lockIDs := []string{x.a.ID, x.b.ID, x.credit.ID}
 		out, err := applyEach(db, lockIDs,
-			move("m1", 60_00),  // from a
-			move("m2", 70_00),  // 40 from a, 30 on credit
-			move("m3", 30_00),  // credit has 20 left: fails, nothing moves
-			move("m4", 20_00),  // the last 20 of credit
-			func(map[string]*ledger.Account) ([]ledger.Request, error) { return nil, fmt.Errorf("refused by its plan") })
+			move("m1", 60_00), // from a
+			move("m2", 70_00), // 40 from a, 30 on credit
+			move("m3", 30_00), // credit has 20 left: fails, nothing moves
+			move("m4", 20_00), // the last 20 of credit
+			func(map[string]*ledger.Account) ([]ledger.Request, error) {
+				return nil, fmt.Errorf("refused by its plan")
+			})
 		if err != nil {
 			t.Fatal(err)
 		}
