@@ -1,0 +1,55 @@
+package i18n
+
+// Solutions (解决方案构建): statuses, actions, the inbox, and the refusals
+// of the solution package.
+var _ = register(
+	entry{"solution.status.draft", "草稿", "Draft"},
+	entry{"solution.status.joint_approval", "联合立项审批中", "In joint approval"},
+	entry{"solution.status.returned", "已退回", "Returned"},
+	entry{"solution.status.joint_design", "联合设计中", "In joint design"},
+	entry{"solution.status.joint_validation", "联合验证中", "In joint validation"},
+	entry{"solution.status.configurator_dev", "配置器开发中", "Configurator in development"},
+	entry{"solution.status.published", "已发布", "Published"},
+	entry{"solution.status.offline", "已下线", "Offline"},
+
+	entry{"solution.action.created", "创建", "Created"},
+	entry{"solution.action.edited", "编辑", "Edited"},
+	entry{"solution.action.file_added", "上传材料", "Material uploaded"},
+	entry{"solution.action.file_removed", "删除材料", "Material removed"},
+	entry{"solution.action.submit", "提交联合立项", "Submitted for joint approval"},
+	entry{"solution.action.approve", "联合立项通过", "Joint approval granted"},
+	entry{"solution.action.return", "退回", "Returned"},
+	entry{"solution.action.start_validation", "进入联合验证", "Joint validation started"},
+	entry{"solution.action.start_configurator", "进入配置器开发", "Configurator development started"},
+	entry{"solution.action.publish", "发布", "Published"},
+	entry{"solution.action.take_offline", "下线", "Taken offline"},
+	entry{"solution.action.republish", "重新上线", "Back online"},
+
+	entry{"solution.file.approval_materials", "立项材料", "Project approval materials"},
+	entry{"solution.file.feature_list", "功能清单", "Feature list"},
+
+	entry{"solution.status_changed", "解决方案 %s 状态已更新", "Solution %s has a new status"},
+	entry{"solution.submitted", "解决方案 %s 已提交联合立项", "Solution %s is submitted for joint approval"},
+	entry{"solution.answered", "PSA 已回复解决方案 %s 的协助申请", "The PSA answered about solution %s"},
+	entry{"solution.assistance_requested", "解决方案 %s 申请PSA协助", "Solution %s asks for PSA assistance"},
+
+	entry{"solution.not_found", "解决方案不存在", "The solution does not exist"},
+	entry{"solution.file_not_found", "文件不存在", "The file does not exist"},
+	entry{"solution.name_required", "请填写解决方案名称", "Name the solution"},
+	entry{"solution.name_taken", "已有同名的解决方案", "You already have a solution of this name"},
+	entry{"solution.too_long", "最多 %d 个字符", "At most %d characters"},
+	entry{"solution.industry_invalid", "请从列表中选择行业", "Choose an industry from the list"},
+	entry{"solution.industry_required", "请选择行业", "Choose the industry"},
+	entry{"solution.description_required", "请填写解决方案描述", "Describe the solution"},
+	entry{"solution.approval_required", "请上传立项材料", "Upload the project approval materials"},
+	entry{"solution.features_required", "请上传功能清单", "Upload the feature list"},
+	entry{"solution.file_kind_invalid", "未知的材料类型", "Unknown kind of material"},
+	entry{"solution.file_required", "请选择文件", "Choose the file"},
+	entry{"solution.not_editable", "只有草稿或已退回的解决方案可以编辑", "The solution can be edited only as a draft or when returned"},
+	entry{"solution.wrong_side", "您无权进行此操作", "This change is not yours to make"},
+	entry{"solution.wrong_status", "解决方案当前状态不允许此操作", "The solution's status does not allow this"},
+	entry{"solution.action_invalid", "未知的操作", "Unknown action"},
+	entry{"solution.reason_required", "请填写原因", "Give the reason"},
+	entry{"solution.message_required", "请填写消息内容", "Write the message"},
+	entry{"solution.thread_closed", "解决方案已下线，不能再发送消息", "The solution is offline: its thread is closed"},
+)

@@ -1,0 +1,125 @@
+package solution
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"partnercenter/internal/platform/apperr"
+	"partnercenter/internal/platform/ids"
+	"partnercenter/internal/store"
+)
+
+// File kinds: the materials a solution is submitted with.
+const (
+	ApprovalMaterials = "approval_materials" // 立项材料
+	FeatureList       = "feature_list"       // 功能清单
+)
+
+// FileKinds lists them in form order.
+var FileKinds = []string{ApprovalMaterials, FeatureList}
+
+// File is a stored file attached to a solution. The bytes are the upload
+// package's; UploadID names them there.
+type File struct {
+	ID          string
+	Kind        string
+	UploadID    string
+	Name        string
+	Size        int64
+	ContentType string
+	CreatedBy   string
+	CreatedAt   time.Time
+}
+
+// Attach records a stored file as one of a draft or returned solution's
+// materials.
+func Attach(ctx context.Context, tx *store.Tx, a Actor, id string, f File) (*File, error) {
+	if !slices.Contains(FileKinds, f.Kind) {
+		return nil, apperr.Field("kind", "solution.file_kind_invalid", "unknown kind of material")
+	}
+	if f.UploadID == "" {
+		return nil, apperr.Field(f.Kind, "solution.file_required", "choose the file")
+	}
+	s, err := lockEditable(ctx, tx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	f.ID, f.CreatedBy, f.CreatedAt, f.Name = ids.New(), a.Name, tx.Now, strings.TrimSpace(f.Name)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO solution_files (id, solution_id, kind, upload_id, file_name, size, content_type, created_by, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, f.ID, id, f.Kind, f.UploadID, f.Name, f.Size, f.ContentType, a.Name, store.Micros(tx.Now)); err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE solutions SET updated_at = ? WHERE id = ?`, store.Micros(tx.Now), id); err != nil {
+		return nil, err
+	}
+	if err := record(ctx, tx, id, a.Name, "file_added", s.Status, s.Status, f.Name); err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+// errFileNotFound answers for a file not of the solution.
+var errFileNotFound = apperr.NotFoundf("solution.file_not_found", "the file does not exist")
+
+// Detach removes a file from a draft or returned solution's materials.
+func Detach(ctx context.Context, tx *store.Tx, a Actor, id, fileID string) error {
+	s, err := lockEditable(ctx, tx, a, id)
+	if err != nil {
+		return err
+	}
+	f, err := FileOf(ctx, tx, id, fileID)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM solution_files WHERE id = ? AND solution_id = ?`, fileID, id); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE solutions SET updated_at = ? WHERE id = ?`, store.Micros(tx.Now), id); err != nil {
+		return err
+	}
+	return record(ctx, tx, id, a.Name, "file_removed", s.Status, s.Status, f.Name)
+}
+
+const fileColumns = `id, kind, upload_id, file_name, size, content_type, created_by, created_at`
+
+func scanFile(row interface{ Scan(...any) error }) (File, error) {
+	var f File
+	var at int64
+	err := row.Scan(&f.ID, &f.Kind, &f.UploadID, &f.Name, &f.Size, &f.ContentType, &f.CreatedBy, &at)
+	f.CreatedAt = store.Time(at)
+	return f, store.ScanErr(err)
+}
+
+// Files returns a solution's files in kind and upload order. The caller
+// has checked that the viewer may see the solution (Get).
+func Files(ctx context.Context, q store.Queryer, id string) ([]File, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+fileColumns+` FROM solution_files WHERE solution_id = ? ORDER BY kind, created_at, id`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []File
+	for rows.Next() {
+		f, err := scanFile(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// FileOf returns one file of a solution (for a download, after Get).
+func FileOf(ctx context.Context, q store.Queryer, id, fileID string) (*File, error) {
+	f, err := scanFile(q.QueryRowContext(ctx, `SELECT `+fileColumns+` FROM solution_files WHERE solution_id = ? AND id = ?`, id, fileID))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errFileNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
