@@ -26,6 +26,9 @@ type profileView struct {
 	// Balances are the partner's accounts, on the home page of a user who
 	// may see money.
 	Balances *funds.Balances
+	// Performance is the 业绩 card, on the home page of a user who may see
+	// performance.
+	Performance *homePerformance
 }
 
 func (c *call) loadProfile(id string, withResellers bool) (*profileView, error) {
@@ -65,6 +68,9 @@ func (h *handler) partnerHome(c *call) error {
 		if v.Balances, err = funds.PartnerBalances(c.r.Context(), h.app.DB.Reader(), c.p.PartnerID); err != nil {
 			return err
 		}
+	}
+	if v.Performance, err = c.homePerformance(); err != nil {
+		return err
 	}
 	return c.render(http.StatusOK, "home", &view{Title: "home.title", Active: "/console/home", Data: v})
 }

@@ -14,3 +14,24 @@ var _ = register(
 	entry{"performance.col.records", "消费记录数", "Fee records"},
 	entry{"performance.col.new_customers", "新增客户数", "New customers"},
 )
+
+var _ = register(
+	entry{"performance.title", "业绩", "Performance"},
+	entry{"performance.tab.report", "业绩统计", "Performance"},
+	entry{"performance.tab.exports", "导出记录", "Exports"},
+	entry{"performance.from", "开始月份", "From month"},
+	entry{"performance.to", "结束月份", "To month"},
+	entry{"performance.own_only", "您是客户经理，这里只显示您负责期间的业绩。", "As a customer manager you see the performance of your own periods only."},
+	entry{"performance.consumption", "消费金额", "Consumption"},
+	entry{"performance.new_customers", "新增客户", "New customers"},
+	entry{"performance.by_manager", "按客户经理", "By customer manager"},
+	entry{"performance.by_month", "按月趋势", "By month"},
+	entry{"performance.by_manager_month", "客户经理月度明细", "By customer manager and month"},
+	entry{"performance.chart.title", "%s 至 %s 业绩", "Performance %s to %s"},
+	entry{"performance.chart.desc", "%s 至 %s 每月业绩柱状图：%s", "Bar chart of each month from %s to %s: %s"},
+	entry{"performance.chart.series_total", "%s合计 %s", "%s total %s"},
+	entry{"performance.chart.sep", "；", "; "},
+	entry{"performance.home.title", "业绩", "Performance"},
+	entry{"performance.home.chart", "近6个月业绩（%s 至 %s）", "Last 6 months (%s to %s)"},
+	entry{"performance.home.more", "查看业绩", "View performance"},
+)
