@@ -32,7 +32,8 @@ type Adjustment struct {
 }
 
 var (
-	errReferral = apperr.New(apperr.Conflict, "funds.referral_customer", "referral customers pay the provider themselves and cannot be funded").WithAPICode("CBC.0100")
+	// ErrReferral refuses money for a referral customer.
+	ErrReferral = apperr.New(apperr.Conflict, "funds.referral_customer", "referral customers pay the provider themselves and cannot be funded").WithAPICode("CBC.0100")
 	errMemoLong = apperr.Field("memo", "funds.memo_long", "the memo must be at most 200 characters")
 )
 
@@ -40,29 +41,15 @@ var (
 // from the recharge account first and, when that is not enough, the rest
 // from the credit line. client makes the operation idempotent.
 func Allocate(ctx context.Context, tx *store.Tx, partnerID, customerID string, amount int64, memo, operator, client string) (*Result, error) {
-	c, err := fundable(ctx, tx, partnerID, customerID)
-	if err != nil {
-		return nil, err
-	}
-	return adjust(ctx, tx, adjustment{partnerID: partnerID, customerID: c.ID, customerName: c.DomainName, op: OpAllocate,
-		amount: amount, memo: memo, operator: operator, client: client},
-		func(custAcct *ledger.Account) ([]ledger.Request, error) {
-			return fromPartner(ctx, tx, partnerID, custAcct.ID, amount, TradeAllocate)
-		})
+	return moveCustomer(ctx, tx, CustomerMove{PartnerID: partnerID, CustomerID: customerID, Op: OpAllocate, Amount: amount, Memo: memo,
+		Operator: operator, Client: client})
 }
 
 // Reclaim (回收) returns money from a resale customer to its partner, never
 // more than the customer's available balance; used credit is repaid first.
 func Reclaim(ctx context.Context, tx *store.Tx, partnerID, customerID string, amount int64, memo, operator, client string) (*Result, error) {
-	c, err := fundable(ctx, tx, partnerID, customerID)
-	if err != nil {
-		return nil, err
-	}
-	return adjust(ctx, tx, adjustment{partnerID: partnerID, customerID: c.ID, customerName: c.DomainName, op: OpReclaim,
-		amount: amount, memo: memo, operator: operator, client: client},
-		func(custAcct *ledger.Account) ([]ledger.Request, error) {
-			return toPartner(ctx, tx, partnerID, custAcct.ID, amount, TradeReclaim)
-		})
+	return moveCustomer(ctx, tx, CustomerMove{PartnerID: partnerID, CustomerID: customerID, Op: OpReclaim, Amount: amount, Memo: memo,
+		Operator: operator, Client: client})
 }
 
 // AllocateToReseller moves money from a total distributor's accounts to one
@@ -105,16 +92,12 @@ func isReseller(ctx context.Context, tx *store.Tx, distributorID, resellerID str
 	return err
 }
 
-// fundable returns a customer of the partner that may receive funds.
-func fundable(ctx context.Context, tx *store.Tx, partnerID, customerID string) (*customer.Customer, error) {
-	c, err := customer.Get(ctx, tx, customer.PartnerScope(partnerID), customerID)
-	if err != nil {
-		return nil, err
-	}
+// fundable refuses a customer that may not receive funds.
+func fundable(c *customer.Customer) error {
 	if c.AssociationType != customer.Resale {
-		return nil, errReferral
+		return ErrReferral
 	}
-	return c, nil
+	return nil
 }
 
 type adjustment struct {
@@ -129,19 +112,57 @@ func (a adjustment) hash() string {
 	return hex.EncodeToString(sum[:])
 }
 
+// normalise checks an operation's amount and memo and gives it a client id
+// when the caller sent none.
+func (a *adjustment) normalise() error {
+	if err := checkAmount(a.amount); err != nil {
+		return err
+	}
+	a.memo = strings.TrimSpace(a.memo)
+	if len([]rune(a.memo)) > 200 {
+		return errMemoLong
+	}
+	if a.client == "" {
+		a.client = ids.New()
+	}
+	return nil
+}
+
+// label gives an operation's transfers their client ids (derived from the
+// operation's) and the details the statements show.
+func (a adjustment) label(reqs []ledger.Request) []ledger.Request {
+	meta := map[string]string{"detail": a.op}
+	if a.customerID != "" {
+		meta["customer_id"], meta["account_name"] = a.customerID, a.customerName
+	}
+	if a.indirect != "" {
+		meta["indirect_partner_id"] = a.indirect
+	}
+	for i := range reqs {
+		reqs[i].ClientID = fmt.Sprintf("%s:%d", a.client, i)
+		reqs[i].Meta = meta
+	}
+	return reqs
+}
+
+// recordColumns and recordRow write 调账记录 rows (fund_adjustments).
+const (
+	recordInsert = `INSERT INTO fund_adjustments (trans_id, client_id, request_hash, partner_id, customer_id, indirect_partner,
+		operation_type, amount, memo, operator, at) VALUES `
+	recordTuple = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+)
+
+func (a adjustment) recordRow(transID string, at time.Time) []any {
+	return []any{transID, a.client, a.hash(), a.partnerID, nullable(a.customerID), nullable(a.indirect), a.op, a.amount, a.memo,
+		a.operator, store.Micros(at)}
+}
+
 // adjust runs one idempotent 调账 operation: it replays an earlier one with
 // the same client id, or applies the transfers plan builds and records the
 // operation.
 func adjust(ctx context.Context, tx *store.Tx, a adjustment, plan func(customerAccount *ledger.Account) ([]ledger.Request, error)) (*Result, error) {
-	if err := checkAmount(a.amount); err != nil {
+	if err := a.normalise(); err != nil {
 		return nil, err
-	}
-	a.memo = strings.TrimSpace(a.memo)
-	if len([]rune(a.memo)) > 200 {
-		return nil, errMemoLong
-	}
-	if a.client == "" {
-		a.client = ids.New()
 	}
 	var transID, hash string
 	err := store.ScanErr(tx.QueryRowContext(ctx, `SELECT trans_id, request_hash FROM fund_adjustments WHERE client_id = ?`, a.client).Scan(&transID, &hash))
@@ -164,26 +185,12 @@ func adjust(ctx context.Context, tx *store.Tx, a adjustment, plan func(customerA
 	if err != nil {
 		return nil, err
 	}
-	meta := map[string]string{"detail": a.op}
-	if a.customerID != "" {
-		meta["customer_id"], meta["account_name"] = a.customerID, a.customerName
-	}
-	if a.indirect != "" {
-		meta["indirect_partner_id"] = a.indirect
-	}
-	for i := range reqs {
-		reqs[i].ClientID = fmt.Sprintf("%s:%d", a.client, i)
-		reqs[i].Meta = meta
-	}
-	ts, err := ledger.Apply(ctx, tx, reqs...)
+	ts, err := ledger.Apply(ctx, tx, a.label(reqs)...)
 	if err != nil {
 		return nil, err
 	}
 	transID = ts[0].LinkedID
-	_, err = tx.ExecContext(ctx, `INSERT INTO fund_adjustments (trans_id, client_id, request_hash, partner_id, customer_id, indirect_partner,
-		operation_type, amount, memo, operator, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		transID, a.client, a.hash(), a.partnerID, nullable(a.customerID), nullable(a.indirect), a.op, a.amount, a.memo, a.operator,
-		store.Micros(tx.Now))
+	err = store.ExecRows(ctx, tx, recordInsert, recordTuple, "", [][]any{a.recordRow(transID, tx.Now)})
 	if errors.Is(err, store.ErrConflict) {
 		// A concurrent request with the same client id committed first: run
 		// again, and the retry replays it.
@@ -198,21 +205,42 @@ func adjust(ctx context.Context, tx *store.Tx, a adjustment, plan func(customerA
 // fromPartner plans moving amount out of a partner: the recharge account's
 // available balance first, then the credit line.
 func fromPartner(ctx context.Context, tx *store.Tx, partnerID, to string, amount int64, code string) ([]ledger.Request, error) {
-	r, err := rechargeAccount(ctx, tx, partnerID)
+	locked, r, c, err := lockPartner(ctx, tx, partnerID, to)
 	if err != nil {
 		return nil, err
+	}
+	return splitOut(locked[r], locked[c], to, amount, code), nil
+}
+
+// toPartner plans moving amount back into a partner: repaying used credit
+// first, the rest to the recharge account.
+func toPartner(ctx context.Context, tx *store.Tx, partnerID, from string, amount int64, code string) ([]ledger.Request, error) {
+	locked, r, c, err := lockPartner(ctx, tx, partnerID, from)
+	if err != nil {
+		return nil, err
+	}
+	return splitIn(locked[r], locked[c], from, amount, code), nil
+}
+
+// lockPartner locks a partner's recharge and credit accounts with the other
+// account of a movement, so that the split is decided on balances no
+// concurrent movement can make stale before the transfers apply.
+func lockPartner(ctx context.Context, tx *store.Tx, partnerID, other string) (locked map[string]*ledger.Account, recharge, credit string, err error) {
+	r, err := rechargeAccount(ctx, tx, partnerID)
+	if err != nil {
+		return nil, "", "", err
 	}
 	c, err := creditAccount(ctx, tx, partnerID)
 	if err != nil {
-		return nil, err
+		return nil, "", "", err
 	}
-	// Decide the split on locked balances, so that a concurrent movement
-	// cannot make it stale before the transfers apply.
-	locked, err := ledger.Lock(ctx, tx, r.ID, c.ID, to)
-	if err != nil {
-		return nil, err
-	}
-	r, c = locked[r.ID], locked[c.ID]
+	locked, err = ledger.Lock(ctx, tx, r.ID, c.ID, other)
+	return locked, r.ID, c.ID, err
+}
+
+// splitOut plans moving amount out of a partner's locked recharge account r
+// and credit account c: r's available balance first, then the credit line.
+func splitOut(r, c *ledger.Account, to string, amount int64, code string) []ledger.Request {
 	fromRecharge := min(max(r.Available(), 0), amount)
 	var reqs []ledger.Request
 	if fromRecharge > 0 {
@@ -223,25 +251,12 @@ func fromPartner(ctx context.Context, tx *store.Tx, partnerID, to string, amount
 		// operation fails.
 		reqs = append(reqs, ledger.Request{Debit: c.ID, Credit: to, Amount: rest, Code: code})
 	}
-	return reqs, nil
+	return reqs
 }
 
-// toPartner plans moving amount back into a partner: repaying used credit
-// first, the rest to the recharge account.
-func toPartner(ctx context.Context, tx *store.Tx, partnerID, from string, amount int64, code string) ([]ledger.Request, error) {
-	r, err := rechargeAccount(ctx, tx, partnerID)
-	if err != nil {
-		return nil, err
-	}
-	c, err := creditAccount(ctx, tx, partnerID)
-	if err != nil {
-		return nil, err
-	}
-	locked, err := ledger.Lock(ctx, tx, r.ID, c.ID, from)
-	if err != nil {
-		return nil, err
-	}
-	r, c = locked[r.ID], locked[c.ID]
+// splitIn plans moving amount back into a partner: repaying the used credit
+// of c first, the rest to the recharge account r.
+func splitIn(r, c *ledger.Account, from string, amount int64, code string) []ledger.Request {
 	toCredit := min(max(-c.Balance(), 0), amount)
 	var reqs []ledger.Request
 	if toCredit > 0 {
@@ -250,7 +265,7 @@ func toPartner(ctx context.Context, tx *store.Tx, partnerID, from string, amount
 	if rest := amount - toCredit; rest > 0 {
 		reqs = append(reqs, ledger.Request{Debit: from, Credit: r.ID, Amount: rest, Code: code})
 	}
-	return reqs, nil
+	return reqs
 }
 
 // AdjustmentFilter selects 调账记录.

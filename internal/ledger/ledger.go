@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"strings"
 	"time"
 
 	"partnercenter/internal/platform/apperr"
@@ -170,23 +169,8 @@ func lock(ctx context.Context, tx *store.Tx, accountIDs []string) (map[string]*A
 	if len(ids) == 0 {
 		return out, nil
 	}
-	// The list is padded to a power of two with its last id (harmless in
-	// IN) so that the statement has few shapes; see rowChunks.
-	padded := ids
-	for n := 1; ; n *= 2 {
-		if n >= len(ids) {
-			for len(padded) < n {
-				padded = append(padded, ids[len(ids)-1])
-			}
-			break
-		}
-	}
-	args := make([]any, len(padded))
-	for i, id := range padded {
-		args[i] = id
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+accountColumns+` FROM ledger_accounts WHERE id IN (?`+
-		strings.Repeat(", ?", len(padded)-1)+`) ORDER BY id`+suffix, args...)
+	in, args := store.InList(ids)
+	rows, err := tx.QueryContext(ctx, `SELECT `+accountColumns+` FROM ledger_accounts WHERE id IN `+in+` ORDER BY id`+suffix, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -216,4 +200,28 @@ func Shard(owner, key string, n uint32) string {
 	h := fnv.New32a()
 	h.Write([]byte(key))
 	return fmt.Sprintf("%s-%02d", owner, h.Sum32()%n)
+}
+
+// FindMany returns the accounts of one kind of several owners, by owner id;
+// owners without one are absent.
+func FindMany(ctx context.Context, q store.Queryer, ownerType, kind string, ownerIDs []string) (map[string]*Account, error) {
+	out := make(map[string]*Account, len(ownerIDs))
+	if len(ownerIDs) == 0 {
+		return out, nil
+	}
+	in, args := store.InList(ownerIDs)
+	rows, err := q.QueryContext(ctx, `SELECT `+accountColumns+` FROM ledger_accounts WHERE owner_type = ? AND kind = ? AND owner_id IN `+in,
+		append([]any{ownerType, kind}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[a.OwnerID] = a
+	}
+	return out, rows.Err()
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"strings"
 
 	"partnercenter/internal/platform/ids"
 	"partnercenter/internal/store"
@@ -21,46 +20,6 @@ type writeSet struct {
 	hashes    []string // request fingerprints, by transfer
 	entries   []entry
 	accounts  map[string]*Account // the locked accounts, by id
-}
-
-// rowChunks splits n rows into chunks whose sizes are powers of two (at most
-// 64), so that a multi-row statement has one of seven shapes whatever n is:
-// the SQLite store keeps each distinct statement prepared, and a shape per n
-// would fill its cache.
-func rowChunks(n int) []int {
-	var out []int
-	for size := 64; n > 0; size /= 2 {
-		for n >= size {
-			out = append(out, size)
-			n -= size
-		}
-	}
-	return out
-}
-
-// multiRow runs head followed by len(rows) copies of tuple, chunk by chunk,
-// with the rows' arguments in order; tail follows the values (an ON
-// CONFLICT clause, say).
-func multiRow(ctx context.Context, tx *store.Tx, head, tuple, tail string, rows [][]any) error {
-	at := 0
-	for _, size := range rowChunks(len(rows)) {
-		var q strings.Builder
-		q.WriteString(head)
-		args := make([]any, 0, size*len(rows[at]))
-		for i := 0; i < size; i++ {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString(tuple)
-			args = append(args, rows[at+i]...)
-		}
-		q.WriteString(tail)
-		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
-			return err
-		}
-		at += size
-	}
-	return nil
 }
 
 // dailyKey is one row of ledger_daily.
@@ -86,7 +45,7 @@ func (w *writeSet) write(ctx context.Context, tx *store.Tx) error {
 		rows[i] = []any{t.ID, t.ClientID, w.hashes[i], t.Debit, t.Credit, t.Amount, t.Kind, pending, t.Code, t.LinkedID,
 			store.NullMicros(t.TimeoutAt), string(meta), store.Micros(t.CreatedAt)}
 	}
-	err := multiRow(ctx, tx, `INSERT INTO ledger_transfers (id, client_id, request_hash, debit_account_id, credit_account_id,
+	err := store.ExecRows(ctx, tx, `INSERT INTO ledger_transfers (id, client_id, request_hash, debit_account_id, credit_account_id,
 		amount, kind, pending_id, code, linked_id, timeout_at, meta, created_at) VALUES `, `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, "", rows)
 	if errors.Is(err, store.ErrConflict) {
 		// The same client id twice in one call, or a concurrent request
@@ -117,7 +76,7 @@ func (w *writeSet) write(ctx context.Context, tx *store.Tx) error {
 			d[1] += max(-e.amount, 0)
 			d[2]++
 		}
-		if err := multiRow(ctx, tx, `INSERT INTO ledger_entries (id, transfer_id, account_id, seq, amount, balance_after, code, at) VALUES `,
+		if err := store.ExecRows(ctx, tx, `INSERT INTO ledger_entries (id, transfer_id, account_id, seq, amount, balance_after, code, at) VALUES `,
 			`(?, ?, ?, ?, ?, ?, ?, ?)`, "", rows); err != nil {
 			return err
 		}
@@ -127,7 +86,7 @@ func (w *writeSet) write(ctx context.Context, tx *store.Tx) error {
 			d := daily[k]
 			rows = append(rows, []any{k.account, day, k.code, d[0], d[1], d[2]})
 		}
-		if err := multiRow(ctx, tx, `INSERT INTO ledger_daily (account_id, day, code, credits, debits, n) VALUES `, `(?, ?, ?, ?, ?, ?)`,
+		if err := store.ExecRows(ctx, tx, `INSERT INTO ledger_daily (account_id, day, code, credits, debits, n) VALUES `, `(?, ?, ?, ?, ?, ?)`,
 			` ON CONFLICT (account_id, day, code) DO UPDATE SET credits = ledger_daily.credits + excluded.credits,
 			debits = ledger_daily.debits + excluded.debits, n = ledger_daily.n + excluded.n`, rows); err != nil {
 			return err
@@ -146,7 +105,7 @@ func (w *writeSet) write(ctx context.Context, tx *store.Tx) error {
 	// Both databases name a VALUES list's columns column1, column2, ...;
 	// the casts give them their types on PostgreSQL, where parameters in a
 	// VALUES list otherwise arrive as text.
-	return multiRow(ctx, tx, `UPDATE ledger_accounts SET debits_posted = v.column2, credits_posted = v.column3,
+	return store.ExecRows(ctx, tx, `UPDATE ledger_accounts SET debits_posted = v.column2, credits_posted = v.column3,
 		debits_pending = v.column4, credits_pending = v.column5, entry_count = v.column6 FROM (VALUES `,
 		`(CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))`,
 		`) AS v WHERE ledger_accounts.id = v.column1`, rows)
