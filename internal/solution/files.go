@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strings"
 	"time"
 
 	"partnercenter/internal/platform/apperr"
 	"partnercenter/internal/platform/ids"
 	"partnercenter/internal/store"
+	"partnercenter/internal/upload"
 )
 
 // File kinds: the materials a solution is submitted with.
@@ -21,8 +21,9 @@ const (
 // FileKinds lists them in form order.
 var FileKinds = []string{ApprovalMaterials, FeatureList}
 
-// File is a stored file attached to a solution. The bytes are the upload
-// package's; UploadID names them there.
+// File is a stored file attached to a solution. The bytes and their
+// metadata are the upload package's; UploadID names them there, and the
+// name, size and type are copied so that lists need no join.
 type File struct {
 	ID          string
 	Kind        string
@@ -34,20 +35,48 @@ type File struct {
 	CreatedAt   time.Time
 }
 
-// Attach records a stored file as one of a draft or returned solution's
-// materials.
-func Attach(ctx context.Context, tx *store.Tx, a Actor, id string, f File) (*File, error) {
-	if !slices.Contains(FileKinds, f.Kind) {
+// UploadKind is the upload package's kind of a solution's material.
+func UploadKind(kind string) string { return "solution." + kind }
+
+// MaxMaterialBytes is the largest material accepted.
+const MaxMaterialBytes = 20 << 20
+
+func init() {
+	for _, kind := range FileKinds {
+		upload.RegisterKind(UploadKind(kind), upload.Rule{MaxBytes: MaxMaterialBytes, Types: upload.Documents})
+	}
+}
+
+// Attach records a file the partner uploaded (upload.Store.Save with
+// UploadKind(kind)) as one of a draft or returned solution's materials.
+// Another partner's upload, or one of another kind, answers as unknown.
+func Attach(ctx context.Context, tx *store.Tx, a Actor, id, kind, uploadID string) (*File, error) {
+	if !slices.Contains(FileKinds, kind) {
 		return nil, apperr.Field("kind", "solution.file_kind_invalid", "unknown kind of material")
 	}
-	if f.UploadID == "" {
-		return nil, apperr.Field(f.Kind, "solution.file_required", "choose the file")
+	if uploadID == "" {
+		return nil, apperr.Field(kind, "solution.file_required", "choose the file")
 	}
 	s, err := lockEditable(ctx, tx, a, id)
 	if err != nil {
 		return nil, err
 	}
-	f.ID, f.CreatedBy, f.CreatedAt, f.Name = ids.New(), a.Name, tx.Now, strings.TrimSpace(f.Name)
+	u, err := upload.Lookup(ctx, tx, a.PartnerID, uploadID, UploadKind(kind))
+	if errors.Is(err, upload.ErrNotFound) {
+		return nil, apperr.Field(kind, "solution.file_unknown", "the uploaded file does not exist")
+	}
+	if e, ok := apperr.As(err); ok && e.Field == "file" {
+		// The upload's refusal (a file of another kind) belongs next to
+		// this material's input.
+		moved := *e
+		moved.Field = kind
+		return nil, &moved
+	}
+	if err != nil {
+		return nil, err
+	}
+	f := File{ID: ids.New(), Kind: kind, UploadID: u.ID, Name: u.Name, Size: u.Size, ContentType: u.ContentType, CreatedBy: a.Name,
+		CreatedAt: tx.Now}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO solution_files (id, solution_id, kind, upload_id, file_name, size, content_type, created_by, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, f.ID, id, f.Kind, f.UploadID, f.Name, f.Size, f.ContentType, a.Name, store.Micros(tx.Now)); err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package solution_test
 
 import (
+	"bytes"
 	"context"
 	"reflect"
 	"testing"
@@ -11,10 +12,26 @@ import (
 	"partnercenter/internal/solution"
 	"partnercenter/internal/store"
 	"partnercenter/internal/store/storetest"
+	"partnercenter/internal/upload"
 )
+
+// pdf is the smallest body the upload sniffer takes for a PDF.
+var pdf = []byte("%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
+
+// upload stores a material of the partner and returns its upload id.
+func (f *fixture) upload(t *testing.T, p *partner.Partner, kind, name string) string {
+	t.Helper()
+	u, err := f.files.Save(context.Background(), upload.Upload{PartnerID: p.ID, Kind: solution.UploadKind(kind), Name: name,
+		Body: bytes.NewReader(pdf)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.ID
+}
 
 type fixture struct {
 	db           *store.DB
+	files        *upload.Store
 	p, other     *partner.Partner
 	main, psa    *auth.User
 	seller, psaA solution.Actor
@@ -24,7 +41,7 @@ type fixture struct {
 func setup(t *testing.T, db *store.DB) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	f := &fixture{db: db}
+	f := &fixture{db: db, files: upload.New(db, upload.Dir(t.TempDir()))}
 	err := db.InTx(ctx, func(tx *store.Tx) error {
 		var err error
 		if f.p, err = partner.Create(ctx, tx, partner.NewPartner{Name: "builder", Type: partner.SolutionProvider, Stage: partner.Certified}); err != nil {
@@ -58,12 +75,16 @@ func (f *fixture) tx(t *testing.T, fn func(ctx context.Context, tx *store.Tx) er
 func (f *fixture) complete(t *testing.T, name string) *solution.Solution {
 	t.Helper()
 	var s *solution.Solution
+	uploads := map[string]string{}
+	for _, kind := range solution.FileKinds {
+		uploads[kind] = f.upload(t, f.p, kind, kind+".pdf")
+	}
 	err := f.tx(t, func(ctx context.Context, tx *store.Tx) (err error) {
 		if s, err = solution.Create(ctx, tx, f.seller, solution.Fields{Name: name, Industry: "finance", Description: "core banking on cloud"}); err != nil {
 			return err
 		}
 		for _, kind := range solution.FileKinds {
-			if _, err = solution.Attach(ctx, tx, f.seller, s.ID, solution.File{Kind: kind, UploadID: "up-" + kind, Name: kind + ".pdf", Size: 10}); err != nil {
+			if _, err = solution.Attach(ctx, tx, f.seller, s.ID, kind, uploads[kind]); err != nil {
 				return err
 			}
 		}
@@ -276,8 +297,9 @@ func TestRefusals(t *testing.T) {
 			return err
 		})
 		f.refused(t, before, err, "solution.not_editable", "")
+		v2 := f.upload(t, f.p, solution.FeatureList, "v2.pdf")
 		err = f.tx(t, func(ctx context.Context, tx *store.Tx) error {
-			_, err := solution.Attach(ctx, tx, f.seller, s.ID, solution.File{Kind: solution.FeatureList, UploadID: "u2", Name: "v2.xlsx"})
+			_, err := solution.Attach(ctx, tx, f.seller, s.ID, solution.FeatureList, v2)
 			return err
 		})
 		f.refused(t, before, err, "solution.not_editable", "")
@@ -331,11 +353,12 @@ func TestSubmissionNeedsEverything(t *testing.T) {
 		f.refused(t, before, err, "solution.industry_required", "industry")
 
 		// With fields but only the approval materials: the feature list is named.
+		approval := f.upload(t, f.p, solution.ApprovalMaterials, "a.pdf")
 		if err := f.tx(t, func(ctx context.Context, tx *store.Tx) error {
 			if _, err := solution.Update(ctx, tx, f.seller, s.ID, solution.Fields{Name: "Bare", Industry: "retail", Description: "d"}); err != nil {
 				return err
 			}
-			_, err := solution.Attach(ctx, tx, f.seller, s.ID, solution.File{Kind: solution.ApprovalMaterials, UploadID: "u1", Name: "a.pdf"})
+			_, err := solution.Attach(ctx, tx, f.seller, s.ID, solution.ApprovalMaterials, approval)
 			return err
 		}); err != nil {
 			t.Fatal(err)
@@ -343,6 +366,18 @@ func TestSubmissionNeedsEverything(t *testing.T) {
 		before = f.state(t, s.ID)
 		_, err = f.move(t, f.seller, s.ID, solution.Submit, "")
 		f.refused(t, before, err, "solution.features_required", solution.FeatureList)
+
+		// Another partner's upload, or an approval file offered as the
+		// feature list, is unknown to this solution.
+		foreign := f.upload(t, f.other, solution.FeatureList, "theirs.pdf")
+		for id, want := range map[string]string{foreign: "solution.file_unknown", "no-such-upload": "solution.file_unknown",
+			approval: "upload.wrong_kind"} {
+			err = f.tx(t, func(ctx context.Context, tx *store.Tx) error {
+				_, err := solution.Attach(ctx, tx, f.seller, s.ID, solution.FeatureList, id)
+				return err
+			})
+			f.refused(t, before, err, want, solution.FeatureList)
+		}
 	})
 }
 

@@ -45,6 +45,7 @@ var _ = register(
 	entry{"solution.features_required", "请上传功能清单", "Upload the feature list"},
 	entry{"solution.file_kind_invalid", "未知的材料类型", "Unknown kind of material"},
 	entry{"solution.file_required", "请选择文件", "Choose the file"},
+	entry{"solution.file_unknown", "上传的文件不存在", "The uploaded file does not exist"},
 	entry{"solution.not_editable", "只有草稿或已退回的解决方案可以编辑", "The solution can be edited only as a draft or when returned"},
 	entry{"solution.wrong_side", "您无权进行此操作", "This change is not yours to make"},
 	entry{"solution.wrong_status", "解决方案当前状态不允许此操作", "The solution's status does not allow this"},
