@@ -17,6 +17,8 @@ import (
 	"partnercenter/internal/store/storetest"
 )
 
+type customerT = customer.Customer
+
 // Service types of the test catalogue.
 const (
 	svcECS = "hws.service.type.ec2"

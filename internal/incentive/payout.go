@@ -321,6 +321,7 @@ func PayPayout(ctx context.Context, db *store.DB, payoutID string, pay Payment) 
 func PayPayoutWith(ctx context.Context, db *store.DB, payoutID string, pay Payment, grant QuotaGranter) (*Payout, error) {
 	var out *Payout
 	var grantErr error
+	var invoice string // kept with the error, so that a retry needs it no more
 	err := db.InTx(ctx, func(tx *store.Tx) error {
 		grantErr = nil
 		p, err := lockPayout(ctx, tx, "", payoutID)
@@ -339,6 +340,7 @@ func PayPayoutWith(ctx context.Context, db *store.DB, payoutID string, pay Payme
 				return err
 			}
 		}
+		invoice = p.InvoiceNumber
 		if err := moveMoney(ctx, tx, p, pay, grant); err != nil {
 			if p.Method == MethodVoucherQuota && apperr.CodeOf(err) != apperr.Invalid {
 				grantErr = err
@@ -365,11 +367,11 @@ func PayPayoutWith(ctx context.Context, db *store.DB, payoutID string, pay Payme
 		if err != nil {
 			return err
 		}
-		p.Status, p.ErrorMessage, p.UpdatedAt = PayoutError, truncate(grantErr.Error(), 500), tx.Now
+		p.Status, p.ErrorMessage, p.InvoiceNumber, p.UpdatedAt = PayoutError, truncate(grantErr.Error(), 500), invoice, tx.Now
 		p.Attempts++
 		out = p
-		_, err = tx.ExecContext(ctx, `UPDATE incentive_payouts SET status = ?, error_message = ?, attempts = ?, updated_at = ? WHERE id = ?`,
-			p.Status, p.ErrorMessage, p.Attempts, store.Micros(tx.Now), p.ID)
+		_, err = tx.ExecContext(ctx, `UPDATE incentive_payouts SET status = ?, error_message = ?, invoice_number = ?, attempts = ?, updated_at = ?
+			WHERE id = ?`, p.Status, p.ErrorMessage, p.InvoiceNumber, p.Attempts, store.Micros(tx.Now), p.ID)
 		return err
 	})
 	if err != nil {
