@@ -72,9 +72,10 @@ func init() {
 		Header: func(locale string) []string {
 			l := lang(locale)
 			return []string{i18n.T(l, "performance.col.month"), i18n.T(l, "performance.col.manager"),
-				i18n.T(l, "performance.col.consumption"), i18n.T(l, "performance.col.records"), i18n.T(l, "performance.col.new_customers")}
+				i18n.T(l, "performance.col.consumption"), i18n.T(l, "performance.col.records"), i18n.T(l, "performance.col.new_customers"),
+				i18n.T(l, "performance.col.incentive")}
 		},
-		NumericColumns: []int{2},
+		NumericColumns: []int{2, 5},
 		Validate: func(ctx context.Context, q store.Queryer, partnerID string, raw json.RawMessage) error {
 			_, _, _, err := decodeExport(raw, partnerID)
 			return err
@@ -98,7 +99,7 @@ func init() {
 			}
 			for _, c := range r.Cells {
 				if err := row([]string{c.Month.String(), names[c.ManagerUserID], money.Plain(c.Consumption),
-					strconv.FormatInt(c.Records, 10), strconv.FormatInt(c.NewCustomers, 10)}); err != nil {
+					strconv.FormatInt(c.Records, 10), strconv.FormatInt(c.NewCustomers, 10), money.Plain(c.Incentive)}); err != nil {
 					return err
 				}
 			}

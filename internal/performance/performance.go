@@ -2,8 +2,10 @@
 // customer manager and per month: the consumption attributed to the manager
 // in charge of the customer when it was charged (fee records carry that
 // manager, written with customer.ManagerAt, and bill.ManagerSums adds them
-// up), and the customers newly associated that month with the manager who
-// took charge of them in it.
+// up), the customers newly associated that month with the manager who took
+// charge of them in it, and the incentives the month's calculation credited
+// to the manager's customers (incentive.ManagerTotals: its details carry the
+// same manager as the fee records they come from).
 //
 // A partner user who may see all customers sees every manager's figures and
 // the unattributed ones; a customer manager sub-account (it sees only the
@@ -19,6 +21,7 @@ import (
 
 	"partnercenter/internal/auth"
 	"partnercenter/internal/bill"
+	"partnercenter/internal/incentive"
 	"partnercenter/internal/platform/apperr"
 	"partnercenter/internal/store"
 )
@@ -55,12 +58,16 @@ type Figures struct {
 	Records int64
 	// NewCustomers is how many customers were associated.
 	NewCustomers int64
+	// Incentive is what the month's incentive calculation credited: the
+	// rebate of the consumption and the new-customer bonus, in fen.
+	Incentive int64
 }
 
 func (f *Figures) add(o Figures) {
 	f.Consumption += o.Consumption
 	f.Records += o.Records
 	f.NewCustomers += o.NewCustomers
+	f.Incentive += o.Incentive
 }
 
 // Manager names whom figures are attributed to; the zero Manager is "nobody
@@ -159,6 +166,16 @@ func Query(ctx context.Context, q store.Queryer, s Scope, first, last bill.Month
 	for k, n := range newCustomers {
 		f := cells[k]
 		f.NewCustomers += n
+		cells[k] = f
+	}
+	incentives, err := incentive.ManagerTotals(ctx, q, s.PartnerID, s.ManagerUserID, first, last)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range incentives {
+		k := key(t.ManagerUserID, t.Month)
+		f := cells[k]
+		f.Incentive += t.Rebate + t.Bonus
 		cells[k] = f
 	}
 	return assemble(ctx, q, s, first, last, cells)

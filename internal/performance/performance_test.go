@@ -16,6 +16,7 @@ import (
 	"partnercenter/internal/customer"
 	"partnercenter/internal/exports"
 	"partnercenter/internal/funds"
+	"partnercenter/internal/incentive"
 	"partnercenter/internal/partner"
 	"partnercenter/internal/performance"
 	"partnercenter/internal/platform/money"
@@ -337,6 +338,80 @@ func TestExportHoldsTheReportsCells(t *testing.T) {
 		}
 		if sum != r.Total.Consumption {
 			t.Fatalf("export sums %d, report %d", sum, r.Total.Consumption)
+		}
+	})
+}
+
+func TestIncentivesAreTheCalculatedDetailsPerManager(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s := newScene(t, db)
+		first := s.month.Add(-2)
+		// A 2.5 % rebate on disks and a 10.00 bonus per new customer, for
+		// resellers, with every product counting for incentives.
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			if _, err := tx.ExecContext(ctx, `UPDATE cloud_products SET incentive = ?`, true); err != nil {
+				return err
+			}
+			if _, err := incentive.CreatePolicy(ctx, tx, incentive.PolicyInput{Kind: incentive.KindRebate, ServiceTypeCode: billtest.ServiceEVS,
+				PartnerType: partner.Reseller, RateBP: 250, ValidFrom: first}, "finance"); err != nil {
+				return err
+			}
+			_, err := incentive.CreatePolicy(ctx, tx, incentive.PolicyInput{Kind: incentive.KindNewCustomer, PartnerType: partner.Reseller,
+				BonusFen: 10_00, ValidFrom: first}, "finance")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for m := first; m <= s.month; m = m.Add(1) {
+			if _, err := incentive.CalculateMonth(ctx, db, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r, err := performance.Query(ctx, db.Reader(), performance.Scope{PartnerID: s.p.ID}, first, s.month)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cells := cellsOf(r)
+		rows, err := db.Reader().QueryContext(ctx, `SELECT manager_user_id, bill_month, SUM(amount) FROM incentive_details
+			WHERE partner_id = ? GROUP BY manager_user_id, bill_month`, s.p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var total int64
+		for rows.Next() {
+			var manager string
+			var month int
+			var amount int64
+			if err := rows.Scan(&manager, &month, &amount); err != nil {
+				t.Fatal(err)
+			}
+			k := performance.Cell{ManagerUserID: manager, Month: bill.Month(month)}
+			if got := cells[k].Incentive; got != amount {
+				t.Errorf("%q %d: performance %d, details %d", manager, month, got, amount)
+			}
+			total += amount
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		if total <= 0 || r.Total.Incentive != total || cells[performance.Cell{ManagerUserID: s.a.ID, Month: first}].Incentive <= 0 {
+			t.Fatalf("incentives %d, details %d, cells %+v", r.Total.Incentive, total, cells)
+		}
+		// A manager sees only its own incentives.
+		mine, err := performance.Query(ctx, db.Reader(), performance.Scope{PartnerID: s.p.ID, ManagerUserID: s.b.ID}, first, s.month)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want int64
+		for k, f := range cells {
+			if k.ManagerUserID == s.b.ID {
+				want += f.Incentive
+			}
+		}
+		if mine.Total.Incentive != want || want <= 0 {
+			t.Fatalf("manager B's incentives %d, want %d", mine.Total.Incentive, want)
 		}
 	})
 }

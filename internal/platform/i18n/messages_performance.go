@@ -13,6 +13,7 @@ var _ = register(
 	entry{"performance.col.consumption", "消费金额（元）", "Consumption (CNY)"},
 	entry{"performance.col.records", "消费记录数", "Fee records"},
 	entry{"performance.col.new_customers", "新增客户数", "New customers"},
+	entry{"performance.col.incentive", "激励金额（元）", "Incentives (CNY)"},
 )
 
 var _ = register(
@@ -24,6 +25,7 @@ var _ = register(
 	entry{"performance.own_only", "您是客户经理，这里只显示您负责期间的业绩。", "As a customer manager you see the performance of your own periods only."},
 	entry{"performance.consumption", "消费金额", "Consumption"},
 	entry{"performance.new_customers", "新增客户", "New customers"},
+	entry{"performance.incentive", "激励金额", "Incentives"},
 	entry{"performance.by_manager", "按客户经理", "By customer manager"},
 	entry{"performance.by_month", "按月趋势", "By month"},
 	entry{"performance.by_manager_month", "客户经理月度明细", "By customer manager and month"},
