@@ -125,10 +125,12 @@ type service struct {
 
 	touchMu sync.Mutex
 	touched map[string]time.Time // AK → when this node last recorded its use
+
+	moves *moveBatcher // 拨款 and 回收 applied together (move_batch.go)
 }
 
 func newService(a *app.App, cfg Config) *service {
-	return &service{app: a, cfg: cfg, touched: map[string]time.Time{}}
+	return &service{app: a, cfg: cfg, touched: map[string]time.Time{}, moves: &moveBatcher{db: a.DB}}
 }
 
 // Call is what a handler receives: the verified caller and the request.

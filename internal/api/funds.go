@@ -171,20 +171,19 @@ type moveFunc func(tx *store.Tx, partnerID, party string, fen int64, operator, c
 // one of its resale customers, the recharge account first and then the
 // credit line.
 func updateCustomerAccountAmount(c *Call) (any, error) {
-	return adjustCustomer(c, func(tx *store.Tx, partnerID, customerID string, fen int64, operator, client string) (*funds.Result, error) {
-		return funds.Allocate(c.ctx(), tx, partnerID, customerID, fen, "", operator, client)
-	}, func(r *funds.Result) any { return updateCustomerAccountAmountResponse{TransferID: r.TransID} })
+	return adjustCustomer(c, funds.OpAllocate, func(r *funds.Result) any { return updateCustomerAccountAmountResponse{TransferID: r.TransID} })
 }
 
 // reclaimToPartnerAccount is ReclaimToPartnerAccount (回收): money back from
 // a resale customer, never more than its available balance.
 func reclaimToPartnerAccount(c *Call) (any, error) {
-	return adjustCustomer(c, func(tx *store.Tx, partnerID, customerID string, fen int64, operator, client string) (*funds.Result, error) {
-		return funds.Reclaim(c.ctx(), tx, partnerID, customerID, fen, "", operator, client)
-	}, func(r *funds.Result) any { return reclaimToPartnerAccountResponse{TransID: r.TransID} })
+	return adjustCustomer(c, funds.OpReclaim, func(r *funds.Result) any { return reclaimToPartnerAccountResponse{TransID: r.TransID} })
 }
 
-func adjustCustomer(c *Call, move moveFunc, answer func(*funds.Result) any) (any, error) {
+// adjustCustomer runs a 拨款 or 回收 of a customer: handed to the move
+// batcher (move_batch.go), which applies it with the others arriving at the
+// same time.
+func adjustCustomer(c *Call, op string, answer func(*funds.Result) any) (any, error) {
 	var req adjustAccountReq
 	if err := c.Decode(&req); err != nil {
 		return nil, err
@@ -200,7 +199,20 @@ func adjustCustomer(c *Call, move moveFunc, answer func(*funds.Result) any) (any
 	if err != nil {
 		return nil, err
 	}
-	return c.move(move, acting, req.CustomerID, fen, answer)
+	if err := c.require(auth.PermFundsMove); err != nil {
+		return nil, err
+	}
+	m := funds.CustomerMove{PartnerID: acting, CustomerID: req.CustomerID, Op: op, Amount: fen,
+		Operator: c.Principal.ActorName(), Client: c.clientID()}
+	got := c.s.moves.submit(&pendingMove{move: m, idem: c.idem, answer: answer, alone: func() (any, error) {
+		return c.move(func(tx *store.Tx, partnerID, party string, fen int64, operator, client string) (*funds.Result, error) {
+			return funds.MoveCustomer(c.ctx(), tx, m)
+		}, acting, req.CustomerID, fen, answer)
+	}})
+	if got.stored != nil {
+		c.idem.saved, c.idem.body = true, got.stored
+	}
+	return got.res, asCode(got.err, apperr.Insufficient, "CBC.99005003")
 }
 
 // adjustToIndirectPartnerReq is the SDK's model.AdjustToIndirectPartnerReq

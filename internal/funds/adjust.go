@@ -41,14 +41,14 @@ var (
 // from the recharge account first and, when that is not enough, the rest
 // from the credit line. client makes the operation idempotent.
 func Allocate(ctx context.Context, tx *store.Tx, partnerID, customerID string, amount int64, memo, operator, client string) (*Result, error) {
-	return moveCustomer(ctx, tx, CustomerMove{PartnerID: partnerID, CustomerID: customerID, Op: OpAllocate, Amount: amount, Memo: memo,
+	return MoveCustomer(ctx, tx, CustomerMove{PartnerID: partnerID, CustomerID: customerID, Op: OpAllocate, Amount: amount, Memo: memo,
 		Operator: operator, Client: client})
 }
 
 // Reclaim (回收) returns money from a resale customer to its partner, never
 // more than the customer's available balance; used credit is repaid first.
 func Reclaim(ctx context.Context, tx *store.Tx, partnerID, customerID string, amount int64, memo, operator, client string) (*Result, error) {
-	return moveCustomer(ctx, tx, CustomerMove{PartnerID: partnerID, CustomerID: customerID, Op: OpReclaim, Amount: amount, Memo: memo,
+	return MoveCustomer(ctx, tx, CustomerMove{PartnerID: partnerID, CustomerID: customerID, Op: OpReclaim, Amount: amount, Memo: memo,
 		Operator: operator, Client: client})
 }
 

@@ -151,8 +151,8 @@ func MoveCustomers(ctx context.Context, tx *store.Tx, moves []CustomerMove) ([]*
 	return results, errs, nil
 }
 
-// moveCustomer runs one customer move.
-func moveCustomer(ctx context.Context, tx *store.Tx, m CustomerMove) (*Result, error) {
+// MoveCustomer runs one customer move.
+func MoveCustomer(ctx context.Context, tx *store.Tx, m CustomerMove) (*Result, error) {
 	results, errs, err := MoveCustomers(ctx, tx, []CustomerMove{m})
 	if err != nil {
 		return nil, err

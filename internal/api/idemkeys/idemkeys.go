@@ -31,8 +31,27 @@ var ErrExists = errors.New("idempotency key stored concurrently")
 
 // Insert stores an answer under scope and key in the caller's transaction.
 func Insert(ctx context.Context, tx *store.Tx, scope, key string, a Answer) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (scope, idem_key, request_hash, status_code, body, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, scope, key, a.RequestHash, a.Status, string(a.Body), store.Micros(tx.Now))
+	return InsertMany(ctx, tx, []Row{{Scope: scope, Key: key, Answer: a}})
+}
+
+// Row is one answer to store, under its scope and key.
+type Row struct {
+	Scope, Key string
+	Answer
+}
+
+// InsertMany stores several answers in the caller's transaction; a key
+// stored before fails it with ErrExists.
+func InsertMany(ctx context.Context, tx *store.Tx, rows []Row) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	values := make([][]any, len(rows))
+	for i, r := range rows {
+		values[i] = []any{r.Scope, r.Key, r.RequestHash, r.Status, string(r.Body), store.Micros(tx.Now)}
+	}
+	err := store.ExecRows(ctx, tx, `INSERT INTO idempotency_keys (scope, idem_key, request_hash, status_code, body, created_at) VALUES `,
+		`(?, ?, ?, ?, ?, ?)`, "", values)
 	if errors.Is(err, store.ErrConflict) {
 		return ErrExists
 	}
