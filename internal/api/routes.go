@@ -44,6 +44,9 @@ var routes = []Route{
 	{Method: http.MethodPost, Pattern: "/v2/bills/subcustomer-bills/res-fee-records/sub-customers/query", OperationID: "ListConsumeSubCustomers", Handle: listConsumeSubCustomers},
 	{Method: http.MethodGet, Pattern: "/v2/bills/partner-bills/subcustomer-bills/monthly-sum", OperationID: "ListSubcustomerMonthlyBills", Handle: listSubcustomerMonthlyBills},
 
+	// Incentives.
+	{Method: http.MethodGet, Pattern: "/v2/products/incentive-discount-policies", OperationID: "ListIncentiveDiscountPolicies", Handle: listIncentiveDiscountPolicies},
+
 	// Orders and resources.
 	{Method: http.MethodGet, Pattern: "/v2/orders/customer-orders", OperationID: "ListCustomerOrders", Handle: listCustomerOrders},
 	{Method: http.MethodGet, Pattern: "/v2/orders/customer-orders/details/{order_id}", OperationID: "ShowCustomerOrderDetails", Handle: showCustomerOrderDetails},

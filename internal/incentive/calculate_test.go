@@ -231,4 +231,3 @@ func TestRecalculationIsIdempotent(t *testing.T) {
 		}
 	})
 }
-

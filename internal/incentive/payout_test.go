@@ -236,7 +236,9 @@ func TestVoucherQuotaErrorIsRetried(t *testing.T) {
 			func(ctx context.Context, tx *store.Tx) (*incentive.Payout, error) {
 				return incentive.Apply(ctx, tx, w.resl.ID, p.ID, incentive.MethodVoucherQuota, "boss")
 			},
-			func(ctx context.Context, tx *store.Tx) (*incentive.Payout, error) { return incentive.ApprovePayout(ctx, tx, p.ID, "finance") },
+			func(ctx context.Context, tx *store.Tx) (*incentive.Payout, error) {
+				return incentive.ApprovePayout(ctx, tx, p.ID, "finance")
+			},
 		} {
 			if _, err := inTx(t, db, fn); err != nil {
 				t.Fatal(err)

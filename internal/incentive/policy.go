@@ -67,7 +67,9 @@ func errRateRange(field string) *apperr.Error {
 	return apperr.Field(field, "incentive.rate_range", "the rate must be a percentage from 0 to 100 with at most two decimals").WithAPICode("CBC.0100")
 }
 
-func validMonth(m Month) bool { return m.Year() >= 2000 && m.Year() <= 2999 && m.Num() >= 1 && m.Num() <= 12 }
+func validMonth(m Month) bool {
+	return m.Year() >= 2000 && m.Year() <= 2999 && m.Num() >= 1 && m.Num() <= 12
+}
 
 // validate checks the input alone and against the catalogue.
 func (in *PolicyInput) validate(ctx context.Context, q store.Queryer) error {

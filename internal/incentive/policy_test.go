@@ -41,7 +41,9 @@ func TestPolicyValidation(t *testing.T) {
 				in.ServiceTypeCode, in.PartnerType, in.ValidFrom, in.ValidTo = svcECS, partner.Reseller, 202611, 202611
 			}},
 			{"bonus", func(in *incentive.PolicyInput) { in.Kind, in.BonusFen = incentive.KindNewCustomer, -1 }},
-			{"valid_from", func(in *incentive.PolicyInput) { in.Kind, in.PartnerType, in.BonusFen = incentive.KindNewCustomer, partner.TotalDistributor, 10_00 }},
+			{"valid_from", func(in *incentive.PolicyInput) {
+				in.Kind, in.PartnerType, in.BonusFen = incentive.KindNewCustomer, partner.TotalDistributor, 10_00
+			}},
 		}
 		for _, b := range bad {
 			in := ok

@@ -29,6 +29,8 @@ var _ = register(
 	entry{"incentive.valid_to", "结束月份不能早于开始月份", "The last month must not be before the first"},
 	entry{"incentive.overlap", "该产品类别和伙伴类型在这些月份已有生效的政策", "Another policy for this category and partner type is valid in these months"},
 
+	entry{"api.incentive_time_required", "必填：月份，例如 2026-12", "is required: a month such as 2026-12"},
+
 	entry{"incentive.kind.rebate", "返点比例", "Rebate rate"},
 	entry{"incentive.kind.new_customer", "新客户奖励", "New-customer bonus"},
 
