@@ -76,7 +76,29 @@ func SetStage(ctx context.Context, tx *store.Tx, partnerID, actor, id string, c 
 	if err := record(ctx, tx, o.ID, actor, action, changes, c.Comment); err != nil {
 		return nil, err
 	}
-	return Get(ctx, tx, Viewer{PartnerID: partnerID}, id)
+	after, err := Get(ctx, tx, Viewer{PartnerID: partnerID}, id)
+	if err == nil && c.Stage == StageWon && o.SalesStage != StageWon {
+		err = runWonHooks(ctx, tx, after)
+	}
+	return after, err
+}
+
+// WonHook lets another capability follow an opportunity that was just won,
+// in the same transaction (delivery evaluation registers its project).
+type WonHook func(ctx context.Context, tx *store.Tx, o *Opportunity) error
+
+var wonHooks []WonHook
+
+// RegisterWonHook adds a hook; call it from an init function.
+func RegisterWonHook(h WonHook) { wonHooks = append(wonHooks, h) }
+
+func runWonHooks(ctx context.Context, tx *store.Tx, o *Opportunity) error {
+	for _, hook := range wonHooks {
+		if err := hook(ctx, tx, o); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // MarkDelivered records that a won opportunity's project was delivered
