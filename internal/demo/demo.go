@@ -85,7 +85,13 @@ func Load(ctx context.Context, db *store.DB) error {
 	if err := loadCloud(ctx, db, now); err != nil {
 		return err
 	}
-	return loadOpportunities(ctx, db, now)
+	if err := loadOpportunities(ctx, db, now); err != nil {
+		return err
+	}
+	if err := loadInvoices(ctx, db, now); err != nil {
+		return err
+	}
+	return nil
 }
 
 // loadOrganisations writes staff, partners, their users and customers in one

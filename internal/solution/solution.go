@@ -236,7 +236,7 @@ func Create(ctx context.Context, tx *store.Tx, a Actor, f Fields) (*Solution, er
 	if err := record(ctx, tx, id, a.Name, "created", "", Draft, ""); err != nil {
 		return nil, err
 	}
-	return Get(ctx, tx, a.viewer(), id)
+	return Get(ctx, tx, a.Viewer(), id)
 }
 
 // ErrNotEditable answers an edit in a status that allows none.
@@ -265,7 +265,7 @@ func Update(ctx context.Context, tx *store.Tx, a Actor, id string, f Fields) (*S
 	if err := record(ctx, tx, id, a.Name, "edited", s.Status, s.Status, ""); err != nil {
 		return nil, err
 	}
-	return Get(ctx, tx, a.viewer(), id)
+	return Get(ctx, tx, a.Viewer(), id)
 }
 
 // lockEditable reads for a change a solution of the actor's partner that
@@ -274,7 +274,7 @@ func lockEditable(ctx context.Context, tx *store.Tx, a Actor, id string) (*Solut
 	if a.Side != Partner || a.PartnerID == "" {
 		return nil, errWrongSide
 	}
-	s, err := lock(ctx, tx, a.viewer(), id)
+	s, err := lock(ctx, tx, a.Viewer(), id)
 	if err != nil {
 		return nil, err
 	}

@@ -44,7 +44,8 @@ type Actor struct {
 	Name      string
 }
 
-func (a Actor) viewer() Viewer {
+// Viewer is the view of solutions the actor has: its partner's, or all.
+func (a Actor) Viewer() Viewer {
 	if a.Side == Partner {
 		return Viewer{PartnerID: a.PartnerID}
 	}
@@ -137,7 +138,7 @@ func Move(ctx context.Context, tx *store.Tx, a Actor, id, action, reason string)
 	if a.Side != Partner && a.Side != PSA || (a.Side == Partner && a.PartnerID == "") {
 		return nil, errWrongSide
 	}
-	s, err := lock(ctx, tx, a.viewer(), id)
+	s, err := lock(ctx, tx, a.Viewer(), id)
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +195,7 @@ func Move(ctx context.Context, tx *store.Tx, a Actor, id, action, reason string)
 	if err != nil {
 		return nil, err
 	}
-	return Get(ctx, tx, a.viewer(), id)
+	return Get(ctx, tx, a.Viewer(), id)
 }
 
 // PublishSignedOff publishes a solution in 配置器开发中 whose configurator

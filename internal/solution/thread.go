@@ -34,7 +34,7 @@ func Post(ctx context.Context, tx *store.Tx, a Actor, id, body string) (*Message
 	if a.Side != PSA && (a.Side != Partner || a.PartnerID == "") {
 		return nil, errWrongSide
 	}
-	s, err := lock(ctx, tx, a.viewer(), id)
+	s, err := lock(ctx, tx, a.Viewer(), id)
 	if err != nil {
 		return nil, err
 	}
