@@ -78,6 +78,7 @@ func New(db *store.DB, log *slog.Logger, m *metrics.Metrics, opts Options) (*Run
 	river.AddWorker(workers, &housekeepingWorker{db: db, log: log, metrics: m})
 	river.AddWorker(workers, &meteringWorker{db: db, log: log, metrics: m})
 	river.AddWorker(workers, &incentivesWorker{db: db, log: log, metrics: m})
+	river.AddWorker(workers, &deliveryWorker{db: db, log: log, metrics: m})
 	client, err := river.NewClient(driver(db), &river.Config{
 		Logger:            log.With("component", "jobs"),
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
@@ -98,6 +99,9 @@ func New(db *store.DB, log *slog.Logger, m *metrics.Metrics, opts Options) (*Run
 				&river.PeriodicJobOpts{RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(IncentivesEvery),
 				func() (river.JobArgs, *river.InsertOpts) { return IncentivesArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(DeliveryEvery),
+				func() (river.JobArgs, *river.InsertOpts) { return DeliveryArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true}),
 		},
 	})
