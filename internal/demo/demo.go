@@ -88,6 +88,9 @@ func Load(ctx context.Context, db *store.DB) error {
 	if err := loadOpportunities(ctx, db, now); err != nil {
 		return err
 	}
+	if err := loadSolutions(ctx, db, now); err != nil {
+		return err
+	}
 	if err := loadInvoices(ctx, db, now); err != nil {
 		return err
 	}
