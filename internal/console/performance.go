@@ -140,10 +140,12 @@ func (h *handler) renderPerformanceReport(c *call, status int, f *form) error {
 func performanceChart(c *call, id, title string, r *performance.Report) (template.HTML, error) {
 	months := make([]bill.Month, len(r.Months))
 	consumption := make([]int64, len(r.Months))
+	incentives := make([]int64, len(r.Months))
 	for i, m := range r.Months {
-		months[i], consumption[i] = m.Month, m.Consumption
+		months[i], consumption[i], incentives[i] = m.Month, m.Consumption, m.Incentive
 	}
-	return newBarChart(c, id, title, months, seriesOf{Name: c.t("performance.consumption"), Color: consumptionColor, Values: consumption}).html(c)
+	return newBarChart(c, id, title, months, seriesOf{Name: c.t("performance.consumption"), Color: consumptionColor, Values: consumption},
+		seriesOf{Name: c.t("performance.incentive"), Color: incentiveColor, Values: incentives}).html(c)
 }
 
 func (h *handler) performanceExports(c *call) error {

@@ -64,8 +64,8 @@ func TestPerformancePage(t *testing.T) {
 		if !regexp.MustCompile(`未分配客户经理</th>\s*<td class="num">` + regexp.QuoteMeta(nobody) + `</td>`).MatchString(managers) {
 			t.Fatalf("nobody's row lacks %s: %s", nobody, managers)
 		}
-		// The chart: six months of consumption, with its figures.
-		if n := strings.Count(body, `<rect class="bar"`); n != 6 || !strings.Contains(body, `<svg id="performance-chart-svg" role="img"`) ||
+		// The chart: six months of consumption and of incentives, with the figures.
+		if n := strings.Count(body, `<rect class="bar"`); n != 12 || !strings.Contains(body, `<svg id="performance-chart-svg" role="img"`) ||
 			!strings.Contains(body, `id="performance-chart-figures"`) {
 			t.Fatalf("%d bars", n)
 		}
@@ -101,7 +101,7 @@ func TestPerformancePage(t *testing.T) {
 
 		// The home page's card: the same six months.
 		_, body = c.get("/console/home")
-		if !strings.Contains(body, `id="home-performance"`) || strings.Count(body, `<rect class="bar"`) != 6 {
+		if !strings.Contains(body, `id="home-performance"`) || strings.Count(body, `<rect class="bar"`) != 12 {
 			t.Fatal("the home page has no 业绩 card")
 		}
 
