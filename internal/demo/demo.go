@@ -94,6 +94,9 @@ func Load(ctx context.Context, db *store.DB) error {
 	if err := loadInvoices(ctx, db, now); err != nil {
 		return err
 	}
+	if err := loadIncentives(ctx, db, now); err != nil {
+		return err
+	}
 	return nil
 }
 
