@@ -173,6 +173,13 @@ func (h *handler) invoiceInfoPage(c *call) error {
 		}
 		f = infoFormOf(v.Info)
 	}
+	if id == "" && !v.Policy.CanAdd && c.r.Method == http.MethodGet {
+		// Say at once what saving would say.
+		f.Error = c.t("invoice.info_one_only")
+		if v.Policy.Legacy {
+			f.Error = c.t("invoice.info_legacy_limit", v.Policy.Held)
+		}
+	}
 	if c.r.Method == http.MethodPost {
 		f = newForm(c.postForm())
 		err := c.apply(f, func(ctx2 context.Context, tx *store.Tx) error {
@@ -200,7 +207,7 @@ func (h *handler) invoiceInfoPage(c *call) error {
 	if v.Info != nil {
 		title = "invoices.edit_info"
 	}
-	if !f.ok() {
+	if !f.ok() && c.r.Method == http.MethodPost {
 		status = http.StatusUnprocessableEntity
 	}
 	return c.render(status, "invoices_info", &view{Title: title, Active: invoicesPath, Form: f, Data: v})

@@ -93,6 +93,10 @@ func TestInvoiceInformationPages(t *testing.T) {
 			t.Error("an account holding its record is offered to add one")
 		}
 
+		// The add page says at once that the account cannot add.
+		resp, body = c.get("/console/invoices/info/new")
+		wantPage(t, "add page", resp, body, http.StatusOK, `role="alert">自2020年8月1日起每个账号只能有一条发票信息`)
+
 		// A second record: refused with the rule, nothing changed.
 		before := invoiceStateOf(t, db, dist)
 		form := url.Values{"title_type": {"enterprise"}, "invoice_type": {"vat_ordinary"}, "title": {"第二抬头"}, "taxpayer_id": {"91350100M000100Y43"}}

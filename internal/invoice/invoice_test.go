@@ -52,6 +52,13 @@ func enterprise(title string, typ string) invoice.InfoFields {
 		BankName: "招商银行上海分行", BankAccount: "6225 8801 2345 6789", Address: "上海市浦东新区世纪大道1号", Phone: "021-12345678"}
 }
 
+// with is a valid enterprise record changed by change.
+func with(typ string, change func(*invoice.InfoFields)) invoice.InfoFields {
+	i := enterprise("甲公司", typ)
+	change(&i)
+	return i
+}
+
 func (f *fixture) tx(t *testing.T, fn func(ctx context.Context, tx *store.Tx) error) error {
 	t.Helper()
 	ctx := context.Background()
@@ -182,32 +189,13 @@ func TestInvoiceInformationRules(t *testing.T) {
 			in         invoice.InfoFields
 			field, key string
 		}{
-			{func() invoice.InfoFields {
-				i := enterprise("甲公司", invoice.VATOrdinary)
-				i.TaxpayerID = "91350100M000100Y44"
-				return i
-			}(),
-				"taxpayer_id", "invoice.taxpayer_id_invalid"},
-			{func() invoice.InfoFields {
-				i := enterprise("甲公司", invoice.VATOrdinary)
-				i.TaxpayerID = "310104123456789"
-				return i
-			}(),
-				"taxpayer_id", "invoice.taxpayer_id_invalid"},
-			{func() invoice.InfoFields {
-				i := enterprise("甲公司", invoice.VATSpecial)
-				i.TitleType = invoice.Organisation
-				return i
-			}(),
-				"invoice_type", "invoice.organisation_ordinary_only"},
-			{func() invoice.InfoFields {
-				i := enterprise("甲公司", invoice.VATSpecial)
-				i.BankAccount = ""
-				return i
-			}(),
-				"bank_account", "invoice.bank_account_invalid"},
+			{with(invoice.VATOrdinary, func(i *invoice.InfoFields) { i.TaxpayerID = "91350100M000100Y44" }), "taxpayer_id", "invoice.taxpayer_id_invalid"},
+			{with(invoice.VATOrdinary, func(i *invoice.InfoFields) { i.TaxpayerID = "310104123456789" }), "taxpayer_id", "invoice.taxpayer_id_invalid"},
+			{with(invoice.VATSpecial, func(i *invoice.InfoFields) { i.TitleType = invoice.Organisation }), "invoice_type", "invoice.organisation_ordinary_only"},
+			{with(invoice.VATSpecial, func(i *invoice.InfoFields) { i.BankAccount = "" }), "bank_account", "invoice.bank_account_invalid"},
+			{with(invoice.VATSpecial, func(i *invoice.InfoFields) { i.Phone = "call me" }), "phone", "invoice.phone_invalid"},
 			{enterprise(" ", invoice.VATOrdinary), "title", "invoice.title_required"},
-			{func() invoice.InfoFields { i := enterprise("甲公司", "paper"); return i }(), "invoice_type", "invoice.invoice_type_invalid"},
+			{enterprise("甲公司", "paper"), "invoice_type", "invoice.invoice_type_invalid"},
 		} {
 			_, err := f.createInfo(t, f.fresh.ID, c.in)
 			e, ok := apperr.As(err)
