@@ -396,8 +396,13 @@ func truncate(s string, n int) string {
 const (
 	kindIncentiveFunding = "incentive_funding" // the provider's: pays every incentive
 	kindCloudAccount     = "cloud_account"     // the partner's own cloud account (华为云账户)
-	codeIncentive        = "INCENTIVE"
 )
+
+// CodeIncentive is the ledger code (the statement's trade type) of an
+// incentive paid into an account. It is not RECHARGE: an incentive is not
+// money the partner paid, so it is not invoiceable and is told apart in
+// 收支明细.
+const CodeIncentive = "INCENTIVE"
 
 // moveMoney pays p by its method.
 func moveMoney(ctx context.Context, tx *store.Tx, p *Payout, pay Payment, grant QuotaGranter) error {
@@ -418,9 +423,9 @@ func moveMoney(ctx context.Context, tx *store.Tx, p *Payout, pay Payment, grant 
 		p.QuotaID = q.ID
 		return nil
 	}
-	kind, code := funds.KindRecharge, funds.TradeRecharge
+	kind := funds.KindRecharge
 	if p.Method == MethodCloudAccount {
-		kind, code = kindCloudAccount, codeIncentive
+		kind = kindCloudAccount
 	}
 	from, err := ledger.Open(ctx, tx, ledger.AccountSpec{Kind: kindIncentiveFunding, OwnerType: "provider", OwnerID: "provider", Unbounded: true})
 	if err != nil {
@@ -430,7 +435,7 @@ func moveMoney(ctx context.Context, tx *store.Tx, p *Payout, pay Payment, grant 
 	if err != nil {
 		return err
 	}
-	ts, err := ledger.Apply(ctx, tx, ledger.Request{ClientID: "incentive:" + p.ID, Debit: from.ID, Credit: to.ID, Amount: p.Amount, Code: code,
+	ts, err := ledger.Apply(ctx, tx, ledger.Request{ClientID: "incentive:" + p.ID, Debit: from.ID, Credit: to.ID, Amount: p.Amount, Code: CodeIncentive,
 		Meta: map[string]string{"source": "incentive", "payout_id": p.ID, "month": p.Month.String()}})
 	if err != nil {
 		return err

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"partnercenter/internal/coupon"
 	"partnercenter/internal/funds"
 	"partnercenter/internal/incentive"
+	"partnercenter/internal/invoice"
 	"partnercenter/internal/ledger"
 	"partnercenter/internal/partner"
 	"partnercenter/internal/platform/apperr"
@@ -38,6 +40,15 @@ func (w *world) customersOf(p *partner.Partner) []*customerT {
 		return w.distCust
 	}
 	return w.reslCust
+}
+
+func statementQuery(t *testing.T, partnerID string, now time.Time) funds.StatementQuery {
+	t.Helper()
+	q := funds.StatementQuery{PartnerID: partnerID, BalanceType: funds.BalanceTypeDebit, Limit: 10}
+	if err := q.Normalize(now); err != nil {
+		t.Fatal(err)
+	}
+	return q
 }
 
 func wantErr(t *testing.T, err, want error) {
@@ -108,6 +119,14 @@ func TestPayoutThroughEveryMethod(t *testing.T) {
 				case incentive.MethodRechargeAccount:
 					if bal.Recharge != 1750_00 || len(quotas) != 0 || paid.TransferID == "" {
 						t.Errorf("recharge %d, quotas %d, transfer %q", bal.Recharge, len(quotas), paid.TransferID)
+					}
+					// In 收支明细 as an incentive, and not invoiceable: the partner did not pay it.
+					lines, _, err := funds.Statement(ctx, db.Reader(), statementQuery(t, w.resl.ID, w.now))
+					if err != nil || len(lines) != 1 || lines[0].TradeType != incentive.CodeIncentive || lines[0].Amount != 1750_00 {
+						t.Errorf("statement %+v %v", lines, err)
+					}
+					if inv, err := invoice.InvoiceableOf(ctx, db.Reader(), w.resl.ID); err != nil || inv.Paid != 0 {
+						t.Errorf("invoiceable %+v %v", inv, err)
 					}
 				case incentive.MethodCloudAccount:
 					if cloudErr != nil || cloud.Balance() != 1750_00 || bal.Recharge != 0 {

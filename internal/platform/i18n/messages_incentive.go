@@ -31,6 +31,8 @@ var _ = register(
 
 	entry{"api.incentive_time_required", "必填：月份，例如 2026-12", "is required: a month such as 2026-12"},
 
+	entry{"funds.trade.incentive", "激励", "Incentive"},
+
 	entry{"incentive.kind.rebate", "返点比例", "Rebate rate"},
 	entry{"incentive.kind.new_customer", "新客户奖励", "New-customer bonus"},
 
