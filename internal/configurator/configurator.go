@@ -358,3 +358,48 @@ func SignOff(ctx context.Context, tx *store.Tx, psa Actor, id string, approve bo
 	}
 	return Get(ctx, tx, "", id)
 }
+
+// ErrHasConfigurator refuses to record a second configurator for a solution.
+var ErrHasConfigurator = apperr.New(apperr.Conflict, "configurator.exists", "the solution already has a configurator")
+
+// RecordPublished records the configurator of a solution that was
+// published before it had one here (carried over from an earlier system):
+// checked whole like Save, stored as published and signed off by the PSA
+// named. The solution must be 已发布 and without a configurator; its
+// status does not change.
+func RecordPublished(ctx context.Context, tx *store.Tx, psa Actor, partnerID, solutionID string, def Definition) (*Configurator, error) {
+	s, err := solution.Get(ctx, tx, solution.Viewer{PartnerID: partnerID}, solutionID)
+	if err != nil {
+		return nil, err
+	}
+	if s.Status != solution.Published {
+		return nil, apperr.New(apperr.Conflict, "configurator.solution_not_published", "only a published solution's configurator is recorded as published")
+	}
+	if _, err := ForSolution(ctx, tx, partnerID, solutionID); err == nil {
+		return nil, ErrHasConfigurator
+	} else if !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	products, err := Products(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	compiled, err := Compile(def, products)
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(compiled.Def)
+	if err != nil {
+		return nil, err
+	}
+	id, now := ids.New(), store.Micros(tx.Now)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO configurators (id, solution_id, partner_id, status, definition, revision, decided_by, decided_at,
+		created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`, id, s.ID, s.PartnerID, Published, string(b), psa.Name, now, now, now); err != nil {
+		return nil, err
+	}
+	if err := audit.Record(ctx, tx, audit.Change{PartnerID: s.PartnerID, Action: "configurator.record_published", ObjectType: "configurator",
+		ObjectID: id, After: map[string]any{"status": Published, "lines": len(def.Lines)}}); err != nil {
+		return nil, err
+	}
+	return Get(ctx, tx, partnerID, id)
+}

@@ -286,3 +286,34 @@ func TestBenchmarkShapeEvaluates(t *testing.T) {
 		t.Fatalf("%d lines, last %+v", len(bill.Lines), bill.Lines[len(bill.Lines)-1])
 	}
 }
+
+func TestRecordPublishedOnlyForAPublishedSolutionWithout(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		record := func() (*configurator.Configurator, error) {
+			var c *configurator.Configurator
+			err := f.tx(func(ctx context.Context, tx *store.Tx) (err error) {
+				c, err = configurator.RecordPublished(ctx, tx, f.psa, f.p.ID, f.solutionID, f.definition())
+				return err
+			})
+			return c, err
+		}
+		if _, err := record(); keyOf(err) != "configurator.solution_not_published" {
+			t.Errorf("a solution in development: %v", err)
+		}
+		err := f.tx(func(ctx context.Context, tx *store.Tx) error {
+			_, err := tx.ExecContext(ctx, `UPDATE solutions SET status = ? WHERE id = ?`, solution.Published, f.solutionID)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := record()
+		if err != nil || c.Status != configurator.Published || c.DecidedBy != "psa-1" || len(c.Def.Lines) != 3 {
+			t.Fatalf("record: %+v, %v", c, err)
+		}
+		if _, err := record(); !errors.Is(err, configurator.ErrHasConfigurator) {
+			t.Errorf("a second one: %v", err)
+		}
+	})
+}

@@ -209,9 +209,9 @@ func insertList(ctx context.Context, tx *store.Tx, a Actor, c *Configurator, nam
 	return GetList(ctx, tx, a.PartnerID, id)
 }
 
-// deadline is the last billing day on which a list may be linked to o and
-// submitted, and whether there is one (see the package doc).
-func deadline(l *List, o *opportunity.Opportunity) (int64, bool) {
+// LinkDeadline is the last billing day on which a list may be linked to o
+// and submitted, and whether there is one (see the package doc).
+func LinkDeadline(l *List, o *opportunity.Opportunity) (int64, bool) {
 	if o.SignedAt.IsZero() || l.Day <= ledger.DayOf(o.SignedAt) {
 		return 0, false
 	}
@@ -256,7 +256,7 @@ func Link(ctx context.Context, tx *store.Tx, a Actor, listID, opportunityID stri
 	if err != nil {
 		return nil, err
 	}
-	if last, ok := deadline(l, o); ok && ledger.DayOf(tx.Now) > last {
+	if last, ok := LinkDeadline(l, o); ok && ledger.DayOf(tx.Now) > last {
 		return nil, errPastDeadline(last)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE configuration_lists SET opportunity_id = ?, linked_at = ?, updated_at = ? WHERE id = ?`,
@@ -283,7 +283,7 @@ func Submit(ctx context.Context, tx *store.Tx, a Actor, listID string) (*List, e
 	if err != nil {
 		return nil, err
 	}
-	if last, ok := deadline(l, o); ok && (ledger.DayOf(tx.Now) > last || ledger.DayOf(l.LinkedAt) > last) {
+	if last, ok := LinkDeadline(l, o); ok && (ledger.DayOf(tx.Now) > last || ledger.DayOf(l.LinkedAt) > last) {
 		return nil, errPastDeadline(last)
 	}
 	now := store.Micros(tx.Now)

@@ -91,6 +91,9 @@ func Load(ctx context.Context, db *store.DB) error {
 	if err := loadSolutions(ctx, db, now); err != nil {
 		return err
 	}
+	if err := loadConfigurators(ctx, db, now); err != nil {
+		return err
+	}
 	if err := loadInvoices(ctx, db, now); err != nil {
 		return err
 	}
