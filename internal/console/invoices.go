@@ -202,6 +202,7 @@ func (h *handler) invoiceInfoPage(c *call) error {
 		if v.History, err = invoice.InfoHistory(ctx, q, c.p.PartnerID, v.Info.ID); err != nil {
 			return err
 		}
+		c.nameInfoChoices(v.History)
 	}
 	title, status := "invoices.add_info", http.StatusOK
 	if v.Info != nil {
@@ -211,6 +212,22 @@ func (h *handler) invoiceInfoPage(c *call) error {
 		status = http.StatusUnprocessableEntity
 	}
 	return c.render(status, "invoices_info", &view{Title: title, Active: invoicesPath, Form: f, Data: v})
+}
+
+// nameInfoChoices writes the coded values of a history (the title and
+// invoice types) in the user's language.
+func (c *call) nameInfoChoices(history []invoice.InfoChange) {
+	keys := map[string]func(string) string{"title_type": invoiceTitleTypeKey, "invoice_type": invoiceTypeKey}
+	for _, h := range history {
+		for i, ch := range h.Changes {
+			if key := keys[ch.Field]; key != nil {
+				if ch.Before != "" {
+					h.Changes[i].Before = c.t(key(ch.Before))
+				}
+				h.Changes[i].After = c.t(key(ch.After))
+			}
+		}
+	}
 }
 
 // applyView is the 申请开票 form.

@@ -118,7 +118,7 @@ func TestInvoiceInformationPages(t *testing.T) {
 		wantPage(t, "edit", resp, body, http.StatusSeeOther)
 		resp, body = c.get("/console/invoices/info/" + info.ID)
 		wantPage(t, "change history", resp, body, http.StatusOK, "变更历史", "修改发票信息", "<del>"+info.Title+"</del> → 华东云总经销（集团）有限公司",
-			"<del>"+info.TaxpayerID+"</del> → 91350100M000100Y43")
+			"<del>"+info.TaxpayerID+"</del> → 91350100M000100Y43", "发票类型:</span> 增值税专用发票")
 
 		// The legacy account is told why it cannot add.
 		_, body = signedInAs(e, "reseller").get("/console/invoices")
