@@ -66,6 +66,9 @@ func (h *handler) notificationHref(c *call, n opportunity.Notification) string {
 	if n.SubjectID == "" {
 		return ""
 	}
+	if href, ok := solutionNotificationHref(c, n); ok {
+		return href
+	}
 	if c.p.IsStaff() {
 		if _, ok := h.routes[staffOpportunityPath+"{id}"]; ok {
 			return staffOpportunityPath + n.SubjectID

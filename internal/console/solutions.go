@@ -4,9 +4,11 @@ import (
 	"context"
 	"net/http"
 	"slices"
+	"strings"
 
 	"partnercenter/internal/audit"
 	"partnercenter/internal/auth"
+	"partnercenter/internal/opportunity"
 	"partnercenter/internal/solution"
 	"partnercenter/internal/store"
 )
@@ -136,4 +138,20 @@ func auditSolution(ctx context.Context, tx *store.Tx, action string, before, aft
 		ch.Before = map[string]any{"name": before.Name, "status": before.Status}
 	}
 	return audit.Record(ctx, tx, ch)
+}
+
+// solutionNotificationHref is the solution page a notification of the
+// solution package opens, on the user's side; ok is false for the
+// notifications of other areas.
+func solutionNotificationHref(c *call, n opportunity.Notification) (href string, ok bool) {
+	if !strings.HasPrefix(n.Kind, "solution.") {
+		return "", false
+	}
+	switch {
+	case c.p.IsStaff() && c.p.Can(auth.PermStaffSolutions):
+		return staffSolutionsPath + "/" + n.SubjectID + "#thread", true
+	case !c.p.IsStaff() && c.p.Can(auth.PermSolution):
+		return solutionsPath + "/" + n.SubjectID + "#thread", true
+	}
+	return "", true
 }

@@ -282,6 +282,9 @@ func TestSolutionBackOffice(t *testing.T) {
 		if !strings.Contains(body, i18n.T(i18n.ZH, "solution.answered", pending.Name)) {
 			t.Fatal("no notification of the answer in the partner's inbox")
 		}
+		if !strings.Contains(body, `data-href="/console/solutions/`+pending.ID+`#thread"`) {
+			t.Fatal("the notification does not open the solution's thread")
+		}
 		// The partner cannot use the PSA's moves, and the PSA's answer form refuses an empty message.
 		if resp, _ := partner.post("/console/staff/solutions/"+pending.ID+"/move", url.Values{"action": {solution.Approve}}); resp.StatusCode != http.StatusForbidden {
 			t.Fatalf("partner approving: %d", resp.StatusCode)
