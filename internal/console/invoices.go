@@ -65,17 +65,23 @@ type invoiceInfoRow struct {
 type invoiceRow struct {
 	*invoice.Request
 	StatusName  string
+	Badge       string // the status's badge class
 	InvoiceType string
 	Href        string
 }
+
+// invoiceBadges colour the statuses with the console's badge classes.
+var invoiceBadges = map[string]string{invoice.PendingReview: "badge-pending", invoice.Issuing: "badge-running",
+	invoice.PendingReceipt: "badge-queued", invoice.Issued: "badge-done", invoice.Rejected: "badge-rejected",
+	invoice.Returned: "badge-cancelled"}
 
 func (c *call) invoiceInfoRow(i *invoice.Info) invoiceInfoRow {
 	return invoiceInfoRow{Info: i, TitleType: c.t(invoiceTitleTypeKey(i.TitleType)), InvoiceType: c.t(invoiceTypeKey(i.InvoiceType))}
 }
 
 func (c *call) invoiceRow(r *invoice.Request, base string) invoiceRow {
-	return invoiceRow{Request: r, StatusName: c.t(invoiceStatusKey(r.Status)), InvoiceType: c.t(invoiceTypeKey(r.InvoiceType)),
-		Href: base + "/" + r.ID}
+	return invoiceRow{Request: r, StatusName: c.t(invoiceStatusKey(r.Status)), Badge: invoiceBadges[r.Status],
+		InvoiceType: c.t(invoiceTypeKey(r.InvoiceType)), Href: base + "/" + r.ID}
 }
 
 func (h *handler) invoicesPage(c *call) error {
