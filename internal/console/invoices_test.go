@@ -231,7 +231,7 @@ func TestStaffInvoicePages(t *testing.T) {
 		pending := demoRequest(t, db, dist, invoice.PendingReview)
 
 		resp, body := c.get("/console/staff/invoices")
-		wantPage(t, "发票处理", resp, body, http.StatusOK, "发票处理", pending.Code, "华东云总经销有限公司")
+		wantPage(t, "发票处理", resp, body, http.StatusOK, "发票处理", pending.Code, "华东云总经销有限公司", `/console/staff/invoices/`+pending.ID+`">审核</a>`)
 		resp, body = c.get("/console/staff/invoices?status=&partner=" + partnerID(t, db, "reseller"))
 		if strings.Contains(body, pending.Code) || !strings.Contains(body, "上海云帆网络科技有限公司") {
 			t.Error("the partner filter shows another partner's requests")

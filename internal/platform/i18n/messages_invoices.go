@@ -72,6 +72,7 @@ var _ = register(
 	entry{"invoices.sign", "签收", "Sign for it"},
 	entry{"invoices.return", "退票", "Return"},
 	entry{"invoices.download", "下载电子发票", "Download the e-invoice"},
+	entry{"invoices.review", "审核", "Review"},
 	entry{"invoices.approve", "审核通过", "Approve"},
 	entry{"invoices.reject", "驳回", "Reject"},
 	entry{"invoices.issue", "开具发票", "Issue"},
