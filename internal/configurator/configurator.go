@@ -36,6 +36,7 @@ package configurator
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -151,17 +152,22 @@ func Configurators(ctx context.Context, q store.Queryer, partnerID, status strin
 		sc, args = sc+" AND c.status = ?", append(args, status)
 	}
 	rows, err := q.QueryContext(ctx, `SELECT `+columns+from+` WHERE `+sc+` ORDER BY c.updated_at DESC, c.id`, args...)
+	return collect(rows, err, scan)
+}
+
+// collect reads every row of a query with scan.
+func collect[T any](rows *sql.Rows, err error, scan func(row interface{ Scan(...any) error }) (T, error)) ([]T, error) {
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*Configurator
+	var out []T
 	for rows.Next() {
-		c, err := scan(rows)
+		v, err := scan(rows)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, c)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }
@@ -244,20 +250,7 @@ func Save(ctx context.Context, tx *store.Tx, a Actor, solutionID string, def Def
 	if err != nil {
 		return nil, err
 	}
-	products, err := Products(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	for i, l := range def.Lines {
-		if p := products[l.ProductID]; p != nil && !p.OnSale && !usedBefore(c, l.ProductID) {
-			return nil, field("lines", i, "product_id", "configurator.product_not_on_sale", "the product is not on sale")
-		}
-	}
-	compiled, err := Compile(def, products)
-	if err != nil {
-		return nil, err
-	}
-	b, err := json.Marshal(compiled.Def)
+	b, err := checkAndEncode(ctx, tx, def, func(productID string) bool { return usedBefore(c, productID) })
 	if err != nil {
 		return nil, err
 	}
@@ -283,6 +276,26 @@ func Save(ctx context.Context, tx *store.Tx, a Actor, solutionID string, def Def
 	return saved, audit.Record(ctx, tx, audit.Change{PartnerID: a.PartnerID, Action: "configurator.save", ObjectType: "configurator",
 		ObjectID: saved.ID, Before: before, After: map[string]any{"revision": saved.Revision, "parameters": len(def.Parameters),
 			"lines": len(def.Lines), "tiers": len(def.Tiers)}})
+}
+
+// checkAndEncode checks a definition whole against the catalogue and
+// returns it as stored. A line may name a product off sale only when
+// keepOffSale allows it (it was chosen while the product was on sale).
+func checkAndEncode(ctx context.Context, tx *store.Tx, def Definition, keepOffSale func(productID string) bool) ([]byte, error) {
+	products, err := Products(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	for i, l := range def.Lines {
+		if p := products[l.ProductID]; p != nil && !p.OnSale && !keepOffSale(l.ProductID) {
+			return nil, field("lines", i, "product_id", "configurator.product_not_on_sale", "the product is not on sale")
+		}
+	}
+	compiled, err := Compile(def, products)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(compiled.Def)
 }
 
 // usedBefore lets a line keep a product taken off sale after it was added.
@@ -380,15 +393,7 @@ func RecordPublished(ctx context.Context, tx *store.Tx, psa Actor, partnerID, so
 	} else if !errors.Is(err, ErrNotFound) {
 		return nil, err
 	}
-	products, err := Products(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	compiled, err := Compile(def, products)
-	if err != nil {
-		return nil, err
-	}
-	b, err := json.Marshal(compiled.Def)
+	b, err := checkAndEncode(ctx, tx, def, func(string) bool { return true })
 	if err != nil {
 		return nil, err
 	}

@@ -122,11 +122,7 @@ func ReadSheet(r io.Reader) ([]SheetRow, error) {
 // sheet, priced with the catalogue and the configurator's discount tiers.
 // Every bad row is named in an *ImportError and nothing is imported.
 func Import(ctx context.Context, tx *store.Tx, a Actor, configuratorID string, h ListHeader, rows []SheetRow) (*List, error) {
-	c, err := published(ctx, tx, a, configuratorID)
-	if err != nil {
-		return nil, err
-	}
-	day, err := h.check(tx.Now)
+	c, day, err := newList(ctx, tx, a, configuratorID, &h)
 	if err != nil {
 		return nil, err
 	}

@@ -107,19 +107,7 @@ func Lists(ctx context.Context, q store.Queryer, partnerID, configuratorID strin
 		cond, args = cond+" AND l.configurator_id = ?", append(args, configuratorID)
 	}
 	rows, err := q.QueryContext(ctx, `SELECT `+listColumns+listFrom+` WHERE `+cond+` ORDER BY l.created_at DESC, l.id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*List
-	for rows.Next() {
-		l, err := scanList(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanList)
 }
 
 // ListHeader is what a user names a new list with.
@@ -128,19 +116,21 @@ type ListHeader struct {
 	Date time.Time // zero: today
 }
 
-// published opens a partner's published configurator for a new list.
-func published(ctx context.Context, tx *store.Tx, a Actor, configuratorID string) (*Configurator, error) {
+// newList opens a partner's published configurator for a new list and
+// checks the list's header, returning its billing day.
+func newList(ctx context.Context, tx *store.Tx, a Actor, configuratorID string, h *ListHeader) (*Configurator, int64, error) {
 	if a.PartnerID == "" {
-		return nil, ErrNotFound
+		return nil, 0, ErrNotFound
 	}
 	c, err := Get(ctx, tx, a.PartnerID, configuratorID)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if c.Status != Published {
-		return nil, ErrNotPublished
+		return nil, 0, ErrNotPublished
 	}
-	return c, nil
+	day, err := h.check(tx.Now)
+	return c, day, err
 }
 
 func (h *ListHeader) check(now time.Time) (int64, error) {
@@ -161,11 +151,7 @@ func (h *ListHeader) check(now time.Time) (int64, error) {
 // Produce makes a list with a published configurator and parameter values:
 // the values and the priced bill are stored with it.
 func Produce(ctx context.Context, tx *store.Tx, a Actor, configuratorID string, h ListHeader, values map[string]string) (*List, error) {
-	c, err := published(ctx, tx, a, configuratorID)
-	if err != nil {
-		return nil, err
-	}
-	day, err := h.check(tx.Now)
+	c, day, err := newList(ctx, tx, a, configuratorID, &h)
 	if err != nil {
 		return nil, err
 	}
