@@ -38,6 +38,7 @@ func (h *handler) solutionRoutes() {
 	h.pageAndForm(solutionsPath+"/{id}/edit", need, h.editSolutionPage)
 	h.page("POST "+solutionsPath+"/{id}/submit", need, h.submitSolution)
 	h.page("POST "+solutionsPath+"/{id}/messages", need, h.askPSA)
+	h.page("POST "+solutionsPath+"/{id}/files/{file}/delete", need, h.removeSolutionFile)
 	h.staffSolutionRoutes()
 }
 
@@ -138,6 +139,13 @@ func auditSolution(ctx context.Context, tx *store.Tx, action string, before, aft
 		ch.Before = map[string]any{"name": before.Name, "status": before.Status}
 	}
 	return audit.Record(ctx, tx, ch)
+}
+
+// auditSolutionFile records a material attached to or removed from a
+// solution in the audit log.
+func auditSolutionFile(ctx context.Context, tx *store.Tx, action string, s *solution.Solution, f *solution.File) error {
+	return audit.Record(ctx, tx, audit.Change{PartnerID: s.PartnerID, Action: action, ObjectType: "solution", ObjectID: s.ID,
+		After: map[string]any{"name": s.Name, "kind": f.Kind, "file": f.Name, "upload_id": f.UploadID}})
 }
 
 // solutionNotificationHref is the solution page a notification of the

@@ -34,6 +34,7 @@ type solutionDetailView struct {
 type solutionFileRow struct {
 	solution.File
 	Kind, Href string
+	Remove     string // where 删除 posts, on the edit form
 }
 
 type solutionEvent struct {

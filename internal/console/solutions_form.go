@@ -90,6 +90,11 @@ func (h *handler) renderSolutionForm(c *call, status int, s *solution.Solution, 
 			return err
 		}
 		v.Materials = c.materials(files)
+		for _, m := range v.Materials {
+			for i := range m.Files {
+				m.Files[i].Remove = solutionsPath + "/" + s.ID + "/files/" + m.Files[i].File.ID + "/delete"
+			}
+		}
 	}
 	return c.render(status, "solutions_form", &view{Title: title, Active: solutionsPath, Form: f, Data: v})
 }
@@ -200,7 +205,11 @@ func (h *handler) saveSolution(c *call, s *solution.Solution) error {
 		}
 		for _, kind := range solution.FileKinds {
 			if id, ok := uploads[kind]; ok {
-				if _, err := solution.Attach(ctx, tx, a, saved.ID, kind, id); err != nil {
+				file, err := solution.Attach(ctx, tx, a, saved.ID, kind, id)
+				if err != nil {
+					return err
+				}
+				if err := auditSolutionFile(ctx, tx, "solution.attach", saved, file); err != nil {
 					return err
 				}
 				if saved, err = solution.Get(ctx, tx, a.Viewer(), saved.ID); err != nil {
@@ -270,4 +279,29 @@ func (h *handler) submitSolution(c *call) error {
 		return h.renderSolutionDetail(c, http.StatusConflict, s, f, nil)
 	}
 	return c.done("solutions.submitted", solutionsPath+"/"+s.ID, s.Name)
+}
+
+// removeSolutionFile takes a material off a draft or returned solution
+// (the upload itself stays, as uploads nobody refers to do).
+func (h *handler) removeSolutionFile(c *call) error {
+	ctx := c.r.Context()
+	s, err := solution.Get(ctx, h.app.DB.Reader(), solution.Viewer{PartnerID: c.p.PartnerID}, c.r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	f := newForm(solutionValues(s))
+	err = h.app.DB.InTx(ctx, func(tx *store.Tx) error {
+		file, err := solution.Detach(ctx, tx, c.solutionActor(), s.ID, c.r.PathValue("file"))
+		if err != nil {
+			return err
+		}
+		return auditSolutionFile(ctx, tx, "solution.detach", s, file)
+	})
+	if err := f.take(c, err); err != nil {
+		return err
+	}
+	if !f.ok() {
+		return h.renderSolutionForm(c, http.StatusConflict, s, f)
+	}
+	return c.done("solutions.file_removed", solutionsPath+"/"+s.ID+"/edit")
 }

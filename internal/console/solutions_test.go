@@ -305,3 +305,45 @@ func TestSolutionBackOffice(t *testing.T) {
 		}
 	})
 }
+
+// The returned solution: its form shows the materials, 删除 takes one off,
+// a new file replaces it, and 提交 sends it back to joint approval.
+func TestSolutionEditReturned(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		_, c := signedIn(t, db, "solution")
+		returned := solutionsOf(t, db, "solution")[solution.Returned]
+		ctx := context.Background()
+		files, err := solution.Files(ctx, db.Reader(), returned.ID)
+		if err != nil || len(files) != 2 {
+			t.Fatalf("materials %v (%v)", files, err)
+		}
+		resp, body := c.get("/console/solutions/" + returned.ID + "/edit")
+		remove := "/console/solutions/" + returned.ID + "/files/" + files[1].ID + "/delete"
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, `action="`+remove+`"`) {
+			t.Fatalf("edit form: %d, no 删除 for %s", resp.StatusCode, files[1].Name)
+		}
+		if resp, _ := c.post(remove, url.Values{}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("删除: %d", resp.StatusCode)
+		}
+		resp, body = c.post("/console/solutions/"+returned.ID+"/submit", url.Values{})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, i18n.T(i18n.ZH, "solution.features_required")) {
+			t.Fatalf("submitting without the feature list: %d", resp.StatusCode)
+		}
+		resp, body = c.postFiles("/console/solutions/"+returned.ID+"/edit", url.Values{"name": {returned.Name}, "industry": {returned.Industry},
+			"description": {"按产品维度补充了功能清单"}, "action": {"submit"}}, map[string][]byte{solution.FeatureList: testPDF})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("resubmission: %d\n%s", resp.StatusCode, body)
+		}
+		s, _ := solution.Get(ctx, db.Reader(), solution.Viewer{}, returned.ID)
+		files, _ = solution.Files(ctx, db.Reader(), returned.ID)
+		if s.Status != solution.JointApproval || s.Description != "按产品维度补充了功能清单" || len(files) != 2 {
+			t.Fatalf("after resubmitting: %s, %q, %d files", s.Status, s.Description, len(files))
+		}
+		var audited int
+		db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE object_id = ? AND action IN ('solution.detach', 'solution.attach', 'solution.submit')`,
+			returned.ID).Scan(&audited)
+		if audited != 3 {
+			t.Fatalf("%d audit entries, want removal, upload and submission", audited)
+		}
+	})
+}

@@ -93,23 +93,24 @@ func Attach(ctx context.Context, tx *store.Tx, a Actor, id, kind, uploadID strin
 // errFileNotFound answers for a file not of the solution.
 var errFileNotFound = apperr.NotFoundf("solution.file_not_found", "the file does not exist")
 
-// Detach removes a file from a draft or returned solution's materials.
-func Detach(ctx context.Context, tx *store.Tx, a Actor, id, fileID string) error {
+// Detach removes a file from a draft or returned solution's materials
+// and returns it.
+func Detach(ctx context.Context, tx *store.Tx, a Actor, id, fileID string) (*File, error) {
 	s, err := lockEditable(ctx, tx, a, id)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	f, err := FileOf(ctx, tx, id, fileID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM solution_files WHERE id = ? AND solution_id = ?`, fileID, id); err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE solutions SET updated_at = ? WHERE id = ?`, store.Micros(tx.Now), id); err != nil {
-		return err
+		return nil, err
 	}
-	return record(ctx, tx, id, a.Name, "file_removed", s.Status, s.Status, f.Name)
+	return f, record(ctx, tx, id, a.Name, "file_removed", s.Status, s.Status, f.Name)
 }
 
 const fileColumns = `id, kind, upload_id, file_name, size, content_type, created_by, created_at`

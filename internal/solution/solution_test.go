@@ -509,3 +509,53 @@ func TestList(t *testing.T) {
 		}
 	})
 }
+
+// Removing a material of a draft leaves the submission missing it; a
+// submitted solution's materials stay, and another solution's file is
+// unknown.
+func TestDetach(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		s := f.complete(t, "Detachable")
+		other := f.complete(t, "Other")
+		files, _ := solution.Files(context.Background(), db.Reader(), s.ID)
+		otherFiles, _ := solution.Files(context.Background(), db.Reader(), other.ID)
+		before := f.state(t, s.ID)
+		err := f.tx(t, func(ctx context.Context, tx *store.Tx) error {
+			_, err := solution.Detach(ctx, tx, f.seller, s.ID, otherFiles[0].ID)
+			return err
+		})
+		f.refused(t, before, err, "solution.file_not_found", "")
+		err = f.tx(t, func(ctx context.Context, tx *store.Tx) error {
+			_, err := solution.Detach(ctx, tx, f.stranger, s.ID, files[0].ID)
+			return err
+		})
+		f.refused(t, before, err, "solution.not_found", "")
+		var feature solution.File
+		for _, file := range files {
+			if file.Kind == solution.FeatureList {
+				feature = file
+			}
+		}
+		if err := f.tx(t, func(ctx context.Context, tx *store.Tx) error {
+			_, err := solution.Detach(ctx, tx, f.seller, s.ID, feature.ID)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		before = f.state(t, s.ID)
+		if len(before.Files) != 1 || before.Timeline[len(before.Timeline)-1].Action != "file_removed" {
+			t.Fatalf("after removing: %+v", before)
+		}
+		_, err = f.move(t, f.seller, s.ID, solution.Submit, "")
+		f.refused(t, before, err, "solution.features_required", solution.FeatureList)
+
+		f.mustMove(t, f.seller, other.ID, solution.Submit, "", solution.JointApproval)
+		before = f.state(t, other.ID)
+		err = f.tx(t, func(ctx context.Context, tx *store.Tx) error {
+			_, err := solution.Detach(ctx, tx, f.seller, other.ID, otherFiles[0].ID)
+			return err
+		})
+		f.refused(t, before, err, "solution.not_editable", "")
+	})
+}
