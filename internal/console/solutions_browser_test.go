@@ -43,6 +43,12 @@ func TestBrowserSolutionConfigurator(t *testing.T) {
 	if got := eval[string](b, `location.pathname`); got != "/console/solutions/"+dev.ID+"/configurator" {
 		t.Fatalf("配置器开发 opened %s", got)
 	}
+	if got := b.text("main h1"); got != "配置器开发" {
+		t.Errorf("配置器开发 opened the page %q", got)
+	}
+	if got := b.text("main"); !strings.Contains(got, dev.Name) {
+		t.Errorf("the configurator page does not name the solution %s", dev.Name)
+	}
 	b.checkConsole("解决方案配置中心")
 
 	// Back in the list, the solution in 联合立项审批中 has no such link, and
