@@ -173,9 +173,7 @@ func (c *call) detailFilter(f *form, v *incentivesView) (incentive.DetailFilter,
 		return incentive.DetailFilter{}, nil, err
 	}
 	v.Months = monthOptions()
-	for _, s := range names.services {
-		v.Services = append(v.Services, option{Value: s.Code, Label: catalogue.ServiceTypeName(names.services, s.Code, names.lang)})
-	}
+	v.Services = serviceOptions(c, names.services)
 	managers, err := customer.Managers(ctx, q, c.p.PartnerID)
 	if err != nil {
 		return incentive.DetailFilter{}, nil, err

@@ -232,10 +232,10 @@ func (h *handler) staffPayPayout(c *call) error {
 
 // staffPoliciesView is the policies list.
 type staffPoliciesView struct {
-	Policies     []policyRow
-	Kinds, Types []option
-	Reset        string
-	Pager        pager
+	Policies               []policyRow
+	Kinds, Types, Services []option
+	Reset                  string
+	Pager                  pager
 }
 
 type policyRow struct {
@@ -247,12 +247,14 @@ func (h *handler) staffPolicies(c *call) error {
 	ctx, q := c.r.Context(), h.app.DB.Reader()
 	f := newForm(c.r.URL.Query())
 	v := staffPoliciesView{Reset: staffPoliciesPath, Kinds: policyKindOptions(c), Types: partnerTypeOptions(c)}
-	invalid := c.t("consumption.choice_invalid")
-	pf := incentive.PolicyFilter{Kind: oneOf(f, "kind", v.Kinds, invalid), PartnerType: partner.Type(oneOf(f, "partner_type", v.Types, invalid))}
 	services, err := catalogue.ServiceTypes(ctx, q)
 	if err != nil {
 		return err
 	}
+	v.Services = serviceOptions(c, services)
+	invalid := c.t("consumption.choice_invalid")
+	pf := incentive.PolicyFilter{Kind: oneOf(f, "kind", v.Kinds, invalid), PartnerType: partner.Type(oneOf(f, "partner_type", v.Types, invalid)),
+		ServiceTypeCode: oneOf(f, "service_type", v.Services, invalid)}
 	page, offset := pageOf(c.r)
 	v.Pager = newPager(c.r, 1, 0)
 	if f.ok() {
@@ -283,6 +285,16 @@ func policyKindOptions(c *call) []option {
 	return keyOptions(c.lang, []string{incentive.KindRebate, incentive.KindNewCustomer}, incentiveKindKey)
 }
 
+// serviceOptions are the product categories to choose from, named in the
+// caller's language.
+func serviceOptions(c *call, services []catalogue.ServiceType) []option {
+	out := make([]option, len(services))
+	for i, s := range services {
+		out[i] = option{Value: s.Code, Label: catalogue.ServiceTypeName(services, s.Code, c.billLang())}
+	}
+	return out
+}
+
 func partnerTypeOptions(c *call) []option {
 	out := make([]option, len(partner.Types))
 	for i, t := range partner.Types {
@@ -310,9 +322,7 @@ func (h *handler) staffPolicyForm(c *call) error {
 	if err != nil {
 		return err
 	}
-	for _, s := range services {
-		v.Services = append(v.Services, option{Value: s.Code, Label: catalogue.ServiceTypeName(services, s.Code, c.billLang())})
-	}
+	v.Services = serviceOptions(c, services)
 	var before *incentive.Policy
 	f := newForm(url.Values{"kind": {incentive.KindRebate}})
 	if id != "" {

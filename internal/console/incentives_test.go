@@ -2,7 +2,6 @@ package console_test
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -12,7 +11,6 @@ import (
 
 	"partnercenter/internal/bill"
 	"partnercenter/internal/catalogue"
-	"partnercenter/internal/coupon"
 	"partnercenter/internal/incentive"
 	"partnercenter/internal/ledger"
 	"partnercenter/internal/partner"
@@ -20,107 +18,64 @@ import (
 	"partnercenter/internal/store/storetest"
 )
 
-// incentiveRows are a demo partner's payouts in each status of the seed's
-// table: completed by each of the four methods, the voucher quota that
-// failed, and the newest month waiting for its application; and a month
-// estimated, with nothing to confirm yet.
-type incentiveRows struct {
-	partnerID                             string
-	cloud, bank, recharge, voucher, error *incentive.Payout
-	waiting                               *incentive.Payout
-	months                                []bill.Month // oldest first, one a payout
+// demoPayouts are the demo's payouts of each demo partner (by name), which
+// hold every status of the seed's table: completed by each method, the
+// voucher quota error, and payouts waiting on the partner or on finance.
+type demoPayouts struct {
+	ids     map[string]string // partner name → id
+	payouts map[string][]*incentive.Payout
 }
 
-// seedIncentives gives the partner's type a 5 % rebate on every product
-// category and every product the incentive flag, computes the six months
-// before this one from the demo's consumption, confirms them in order and
-// takes each payout as far as its row needs, through the incentive package.
-func seedIncentives(t *testing.T, db *store.DB, partnerName string) *incentiveRows {
+func loadDemoPayouts(t *testing.T, db *store.DB) *demoPayouts {
 	t.Helper()
 	ctx := context.Background()
-	p, err := partner.GetByName(ctx, db.Reader(), partnerName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := bill.MonthOf(time.Now())
-	rows := &incentiveRows{partnerID: p.ID}
-	for i := 6; i >= 1; i-- {
-		rows.months = append(rows.months, now.Add(-i))
-	}
-	must := func(err error) {
-		t.Helper()
+	d := &demoPayouts{ids: map[string]string{}, payouts: map[string][]*incentive.Payout{}}
+	for _, name := range []string{"distributor", "reseller", "reseller-a", "reseller-b"} {
+		p, err := partner.GetByName(ctx, db.Reader(), name)
 		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	must(db.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE cloud_products SET incentive = ?`, true); err != nil {
-			return err
-		}
-		types, err := catalogue.ServiceTypes(ctx, tx)
+		list, _, err := incentive.ListPayouts(ctx, db.Reader(), incentive.PayoutFilter{PartnerID: p.ID, Limit: 100})
 		if err != nil {
-			return err
+			t.Fatal(err)
 		}
-		for _, st := range types {
-			if _, err := incentive.CreatePolicy(ctx, tx, incentive.PolicyInput{Kind: incentive.KindRebate, ServiceTypeCode: st.Code,
-				PartnerType: p.Type, RateBP: 500, ValidFrom: rows.months[0]}, "finance"); err != nil && !isOverlap(err) {
-				return err
-			}
-		}
-		return nil
-	}))
-	var payouts []*incentive.Payout
-	for _, m := range append(rows.months, now) {
-		must(db.InTx(ctx, func(tx *store.Tx) error {
-			st, err := incentive.CalculatePartnerMonth(ctx, tx, p.ID, m)
-			if err != nil || m == now {
-				return err
-			}
-			if st.Payable <= 0 {
-				t.Fatalf("%s: the demo consumption gives nothing payable: %+v", m, st)
-			}
-			_, po, err := incentive.ConfirmStatement(ctx, tx, p.ID, st.ID, "tester")
-			payouts = append(payouts, po)
-			return err
-		}))
+		d.ids[name], d.payouts[name] = p.ID, list
 	}
-	rows.cloud, rows.bank, rows.recharge, rows.voucher, rows.error, rows.waiting = payouts[0], payouts[1], payouts[2], payouts[3], payouts[4], payouts[5]
-	for _, r := range []struct {
-		p      **incentive.Payout
-		method string
-	}{{&rows.cloud, incentive.MethodCloudAccount}, {&rows.bank, incentive.MethodBankTransfer}, {&rows.recharge, incentive.MethodRechargeAccount},
-		{&rows.voucher, incentive.MethodVoucherQuota}, {&rows.error, incentive.MethodVoucherQuota}} {
-		id := (*r.p).ID
-		must(db.InTx(ctx, func(tx *store.Tx) error {
-			if _, err := incentive.Apply(ctx, tx, p.ID, id, r.method, "tester"); err != nil {
-				return err
-			}
-			if _, err := incentive.ApprovePayout(ctx, tx, id, "finance"); err != nil {
-				return err
-			}
-			_, err := incentive.SubmitInvoice(ctx, tx, p.ID, id, "INV-"+id[:8], "tester")
-			return err
-		}))
-		grant := coupon.Grant
-		if *r.p == rows.error {
-			grant = func(context.Context, *store.Tx, coupon.NewQuota, string) (*coupon.Quota, error) {
-				return nil, errors.New("the quota service did not answer")
-			}
-		}
-		paid, err := incentive.PayPayoutWith(ctx, db, id, incentive.Payment{Reference: "BANK-" + id[:8], By: "finance"}, grant)
-		if *r.p == rows.error {
-			if !errors.Is(err, incentive.ErrVoucherFailed) {
-				t.Fatalf("the failing quota: %v", err)
-			}
-		} else {
-			must(err)
-		}
-		*r.p = paid
-	}
-	return rows
+	return d
 }
 
-func isOverlap(err error) bool { return strings.Contains(err.Error(), "valid in these months") }
+// find is a partner's payout in a status (and paid by a method, when one
+// is given); the demo data must hold it.
+func (d *demoPayouts) find(t *testing.T, name, status, method string) *incentive.Payout {
+	t.Helper()
+	for _, p := range d.payouts[name] {
+		if p.Status == status && (method == "" || p.Method == method) {
+			return p
+		}
+	}
+	t.Fatalf("the demo has no payout of %s in %s by %q", name, status, method)
+	return nil
+}
+
+// seedRow is what the seed's table says of a payout: its method, how it was
+// paid or what went wrong, what the partner must do, and its status.
+func seedRow(p *incentive.Payout) (method, description, action, status string) {
+	method = map[string]string{"": "-", incentive.MethodCloudAccount: "充值到华为云账户", incentive.MethodBankTransfer: "银行转账",
+		incentive.MethodRechargeAccount: "充值到华为云充值账户", incentive.MethodVoucherQuota: "代金券额度"}[p.Method]
+	switch p.Status {
+	case incentive.PayoutCompleted:
+		description = map[string]string{incentive.MethodCloudAccount: "财经已向您的华为云账户充值。", incentive.MethodBankTransfer: "财经已向您的银行账号转账付款。",
+			incentive.MethodRechargeAccount: "财经已向您的华为云充值账户充值。", incentive.MethodVoucherQuota: "-(表示代金券额度已发放)"}[p.Method]
+		return method, description, "无", "已完成"
+	case incentive.PayoutError:
+		return method, "代金券额度发放过程中出现错误,请联系客服进行处理。", "伙伴联系客服进行处理。", "异常"
+	case incentive.PayoutPendingApplication:
+		return method, "-", "申请付款并选择付款方式", "待申请"
+	case incentive.PayoutProcessing:
+		return method, "-", "无", "处理中"
+	}
+	return method, "-", "向华为云开具发票", "待开票"
+}
 
 // payoutRow is the 激励申付 row of a month.
 func payoutRowOf(t *testing.T, body string, m bill.Month) string {
@@ -146,46 +101,54 @@ func payoutOf(t *testing.T, db *store.DB, partnerID, id string) *incentive.Payou
 
 func TestIncentivePayoutsShowTheSeedStatuses(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		e, c := signedIn(t, db, "distributor")
-		rows := seedIncentives(t, e.db, "distributor")
-		resp, body := c.get("/console/incentives")
-		if resp.StatusCode != http.StatusOK || !strings.Contains(body, `aria-current="page">激励申付`) {
-			t.Fatalf("status %d: %.300s", resp.StatusCode, body)
-		}
-		for _, want := range []struct {
-			p                                   *incentive.Payout
-			method, description, action, status string
-		}{
-			{rows.cloud, "充值到华为云账户", "财经已向您的华为云账户充值。", "无", "已完成"},
-			{rows.bank, "银行转账", "财经已向您的银行账号转账付款。", "无", "已完成"},
-			{rows.recharge, "充值到华为云充值账户", "财经已向您的华为云充值账户充值。", "无", "已完成"},
-			{rows.voucher, "代金券额度", "-(表示代金券额度已发放)", "无", "已完成"},
-			{rows.error, "代金券额度", "代金券额度发放过程中出现错误,请联系客服进行处理。", "伙伴联系客服进行处理。", "异常"},
-			{rows.waiting, "-", "-", "申请付款并选择付款方式", "待申请"},
-		} {
-			row := payoutRowOf(t, body, want.p.Month)
-			for _, cell := range []string{`class="method">` + want.method + `<`, `class="description">` + want.description + `<`,
-				`class="partner-action">` + want.action + `<`, `class="status">` + want.status + `<`} {
-				if !strings.Contains(row, cell) {
-					t.Errorf("%s's row lacks %s: %s", want.p.Month, cell, row)
+		e := newEnv(t, db)
+		d := loadDemoPayouts(t, e.db)
+		// Every row of the seed's table shows, each partner seeing its own.
+		seen := map[string]bool{}
+		for name, list := range d.payouts {
+			c := e.client()
+			c.signIn(name)
+			resp, body := c.get("/console/incentives")
+			if resp.StatusCode != http.StatusOK || !strings.Contains(body, `aria-current="page">激励申付`) {
+				t.Fatalf("%s: status %d", name, resp.StatusCode)
+			}
+			for _, p := range list {
+				method, description, action, status := seedRow(p)
+				row := payoutRowOf(t, body, p.Month)
+				for _, cell := range []string{`class="method">` + method + `<`, `class="description">` + description + `<`,
+					`class="partner-action">` + action + `<`, `class="status">` + status + `<`} {
+					if !strings.Contains(row, cell) {
+						t.Errorf("%s %s: the row lacks %s: %s", name, p.Month, cell, row)
+					}
+				}
+				if applyLink := "/console/incentives/payouts/" + p.ID + "/apply"; strings.Contains(row, applyLink) != (p.Status == incentive.PayoutPendingApplication) {
+					t.Errorf("%s %s (%s): 申请 shown wrongly", name, p.Month, p.Status)
+				}
+				seen[description] = true
+			}
+			for other, theirs := range d.payouts {
+				for _, p := range theirs {
+					if other != name && strings.Contains(body, p.ID) {
+						t.Fatalf("%s sees %s's payout", name, other)
+					}
 				}
 			}
 		}
-		if !strings.Contains(payoutRowOf(t, body, rows.waiting.Month), `/console/incentives/payouts/`+rows.waiting.ID+`/apply`) {
-			t.Fatal("the waiting payout has no 申请")
+		for _, want := range []string{"财经已向您的华为云账户充值。", "财经已向您的银行账号转账付款。", "财经已向您的华为云充值账户充值。",
+			"-(表示代金券额度已发放)", "代金券额度发放过程中出现错误,请联系客服进行处理。"} {
+			if !seen[want] {
+				t.Errorf("no row says %s", want)
+			}
 		}
-		// Another partner sees none of them, and cannot open one.
+		// Another partner cannot open or apply for one.
+		waiting := d.find(t, "distributor", incentive.PayoutPendingApplication, "")
 		r := e.client()
 		r.signIn("reseller")
-		_, body = r.get("/console/incentives")
-		if strings.Contains(body, rows.waiting.ID) || strings.Contains(body, "财经已向") {
-			t.Fatal("another partner sees the distributor's payouts")
-		}
-		if resp, _ := r.get("/console/incentives/payouts/" + rows.waiting.ID + "/apply"); resp.StatusCode != http.StatusNotFound {
+		if resp, _ := r.get("/console/incentives/payouts/" + waiting.ID + "/apply"); resp.StatusCode != http.StatusNotFound {
 			t.Fatalf("another partner's payout: %d", resp.StatusCode)
 		}
-		if resp, _ := r.post("/console/incentives/payouts/"+rows.waiting.ID+"/apply", url.Values{"method": {"bank_transfer"}}); resp.StatusCode != http.StatusNotFound ||
-			payoutOf(t, e.db, rows.partnerID, rows.waiting.ID).Status != incentive.PayoutPendingApplication {
+		if resp, _ := r.post("/console/incentives/payouts/"+waiting.ID+"/apply", url.Values{"method": {"bank_transfer"}}); resp.StatusCode != http.StatusNotFound ||
+			payoutOf(t, e.db, d.ids["distributor"], waiting.ID).Status != incentive.PayoutPendingApplication {
 			t.Fatalf("another partner applied: %d", resp.StatusCode)
 		}
 	})
@@ -194,8 +157,9 @@ func TestIncentivePayoutsShowTheSeedStatuses(t *testing.T) {
 func TestIncentiveApplyOnceAndBadInput(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e, c := signedIn(t, db, "distributor")
-		rows := seedIncentives(t, e.db, "distributor")
-		path := "/console/incentives/payouts/" + rows.waiting.ID + "/apply"
+		d := loadDemoPayouts(t, e.db)
+		pid, waiting := d.ids["distributor"], d.find(t, "distributor", incentive.PayoutPendingApplication, "")
+		path := "/console/incentives/payouts/" + waiting.ID + "/apply"
 		_, body := c.get(path)
 		if !strings.Contains(body, `<select id="f-method" name="method"`) {
 			t.Fatal("no method to choose")
@@ -204,7 +168,7 @@ func TestIncentiveApplyOnceAndBadInput(t *testing.T) {
 		for _, bad := range []string{"", "cash"} {
 			resp, body := c.post(path, url.Values{"method": {bad}})
 			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-method-msg">请`) ||
-				payoutOf(t, e.db, rows.partnerID, rows.waiting.ID).Status != incentive.PayoutPendingApplication {
+				payoutOf(t, e.db, pid, waiting.ID).Status != incentive.PayoutPendingApplication {
 				t.Fatalf("method %q: %d", bad, resp.StatusCode)
 			}
 		}
@@ -212,7 +176,7 @@ func TestIncentiveApplyOnceAndBadInput(t *testing.T) {
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("apply: %d", resp.StatusCode)
 		}
-		applied := payoutOf(t, e.db, rows.partnerID, rows.waiting.ID)
+		applied := payoutOf(t, e.db, pid, waiting.ID)
 		if applied.Status != incentive.PayoutProcessing || applied.Method != incentive.MethodRechargeAccount {
 			t.Fatalf("applied %+v", applied)
 		}
@@ -228,16 +192,36 @@ func TestIncentiveApplyOnceAndBadInput(t *testing.T) {
 			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, msg) {
 				t.Fatalf("again with %s: %d", method, resp.StatusCode)
 			}
-			if got := payoutOf(t, e.db, rows.partnerID, rows.waiting.ID); got.Method != applied.Method || got.Status != applied.Status ||
+			if got := payoutOf(t, e.db, pid, waiting.ID); got.Method != applied.Method || got.Status != applied.Status ||
 				!got.UpdatedAt.Equal(applied.UpdatedAt) {
 				t.Fatalf("changed by a refused application: %+v", got)
 			}
 		}
 		// An invoice for a payout not waiting for one is refused.
-		resp, body = c.post("/console/incentives/payouts/"+rows.waiting.ID+"/invoice", url.Values{"invoice_number": {"INV-1"}})
+		resp, body = c.post("/console/incentives/payouts/"+waiting.ID+"/invoice", url.Values{"invoice_number": {"INV-1"}})
 		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "当前状态不允许此操作") ||
-			payoutOf(t, e.db, rows.partnerID, rows.waiting.ID).InvoiceNumber != "" {
+			payoutOf(t, e.db, pid, waiting.ID).InvoiceNumber != "" {
 			t.Fatalf("early invoice: %d", resp.StatusCode)
+		}
+	})
+}
+
+func TestIncentiveInvoiceByThePartner(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e, c := signedIn(t, db, "reseller-a")
+		d := loadDemoPayouts(t, e.db)
+		pid, p := d.ids["reseller-a"], d.find(t, "reseller-a", incentive.PayoutPendingInvoice, "")
+		path := "/console/incentives/payouts/" + p.ID + "/invoice"
+		for _, bad := range []string{"", strings.Repeat("9", 65)} {
+			resp, body := c.post(path, url.Values{"invoice_number": {bad}})
+			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-invoice_number-msg">`) ||
+				payoutOf(t, e.db, pid, p.ID).InvoiceNumber != p.InvoiceNumber {
+				t.Fatalf("invoice %q: %d", bad, resp.StatusCode)
+			}
+		}
+		if resp, _ := c.post(path, url.Values{"invoice_number": {"INV-A-1"}}); resp.StatusCode != http.StatusSeeOther ||
+			payoutOf(t, e.db, pid, p.ID).InvoiceNumber != "INV-A-1" {
+			t.Fatalf("invoice: %d", resp.StatusCode)
 		}
 	})
 }
@@ -245,14 +229,15 @@ func TestIncentiveApplyOnceAndBadInput(t *testing.T) {
 func TestIncentiveAutoApplySwitch(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e, c := signedIn(t, db, "distributor")
-		rows := seedIncentives(t, e.db, "distributor")
+		d := loadDemoPayouts(t, e.db)
+		pid, waiting := d.ids["distributor"], d.find(t, "distributor", incentive.PayoutPendingApplication, "")
 		// On without a method: refused next to the method, nothing saved.
 		resp, body := c.post("/console/incentives/settings", url.Values{"auto_apply": {"1"}})
 		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-method-msg">请选择付款方式`) {
 			t.Fatalf("no method: %d", resp.StatusCode)
 		}
-		if s, err := incentive.GetSettings(context.Background(), e.db.Reader(), rows.partnerID); err != nil || s.AutoApply ||
-			payoutOf(t, e.db, rows.partnerID, rows.waiting.ID).Status != incentive.PayoutPendingApplication {
+		if s, err := incentive.GetSettings(context.Background(), e.db.Reader(), pid); err != nil || s.AutoApply ||
+			payoutOf(t, e.db, pid, waiting.ID).Status != incentive.PayoutPendingApplication {
 			t.Fatalf("saved anyway: %+v %v", s, err)
 		}
 		resp, _ = c.post("/console/incentives/settings", url.Values{"auto_apply": {"1"}, "method": {incentive.MethodBankTransfer}})
@@ -260,7 +245,7 @@ func TestIncentiveAutoApplySwitch(t *testing.T) {
 			t.Fatalf("save: %d", resp.StatusCode)
 		}
 		// The waiting payout is applied with it, and the switch shows on.
-		if p := payoutOf(t, e.db, rows.partnerID, rows.waiting.ID); p.Status != incentive.PayoutProcessing || p.Method != incentive.MethodBankTransfer || !p.AutoApplied {
+		if p := payoutOf(t, e.db, pid, waiting.ID); p.Status != incentive.PayoutProcessing || p.Method != incentive.MethodBankTransfer || !p.AutoApplied {
 			t.Fatalf("waiting payout %+v", p)
 		}
 		_, body = c.get("/console/incentives")
@@ -272,62 +257,62 @@ func TestIncentiveAutoApplySwitch(t *testing.T) {
 
 func TestIncentiveStatementsConfirm(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		e, c := signedIn(t, db, "distributor")
-		rows := seedIncentives(t, e.db, "distributor")
+		e, c := signedIn(t, db, "reseller-a")
+		d := loadDemoPayouts(t, e.db)
 		ctx := context.Background()
+		pid := d.ids["reseller-a"]
 		_, body := c.get("/console/incentives/statements")
 		if !strings.Contains(body, "<li>预估</li> → <li>待确认</li> → <li>付款中</li> → <li>已支付</li>") {
 			t.Fatal("the reconciliation flow is not shown")
 		}
-		// This month is estimated: no 确认; the paid months read 已支付.
-		this := bill.MonthOf(time.Now())
-		for _, row := range strings.Split(tableBody(body), "</tr>") {
-			switch {
-			case strings.Contains(row, "<td>"+this.String()+"</td>"):
-				if !strings.Contains(row, `class="status">预估<`) || strings.Contains(row, "/confirm") {
-					t.Fatalf("this month: %s", row)
-				}
-			case strings.Contains(row, "<td>"+rows.cloud.Month.String()+"</td>"):
-				if !strings.Contains(row, `class="status">已支付<`) {
-					t.Fatalf("a paid month: %s", row)
+		statements, _, err := incentive.ListStatements(ctx, e.db.Reader(), incentive.StatementFilter{PartnerID: pid, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var estimate, toConfirm *incentive.Statement
+		for _, st := range statements {
+			row := ""
+			for _, r := range strings.Split(tableBody(body), "</tr>") {
+				if strings.Contains(r, "<td>"+st.Month.String()+"</td>") {
+					row = r
 				}
 			}
+			status := map[string]string{incentive.StatusEstimated: "预估", incentive.StatusToConfirm: "待确认", incentive.StatusPaying: "付款中",
+				incentive.StatusPaid: "已支付"}[st.Status]
+			if !strings.Contains(row, `class="status">`+status+`<`) || strings.Contains(row, "/confirm") != (st.Status == incentive.StatusToConfirm) {
+				t.Errorf("%s (%s): %s", st.Month, st.Status, row)
+			}
+			switch st.Status {
+			case incentive.StatusEstimated:
+				estimate = st
+			case incentive.StatusToConfirm:
+				toConfirm = st
+			}
 		}
-		// Confirming the estimated month is refused, and changes nothing.
-		st, _, err := incentive.ListStatements(ctx, e.db.Reader(), incentive.StatementFilter{PartnerID: rows.partnerID, From: this, To: this})
-		if err != nil || len(st) != 1 {
-			t.Fatalf("this month's statement: %v", err)
+		if estimate == nil || toConfirm == nil {
+			t.Fatalf("the demo has no estimate or no month to confirm for reseller-a: %v", statements)
 		}
-		resp, _ := c.post("/console/incentives/statements/"+st[0].ID+"/confirm", nil)
+		// Confirming the estimate is refused, and changes nothing.
+		resp, _ := c.post("/console/incentives/statements/"+estimate.ID+"/confirm", nil)
 		_, body = c.get("/console/incentives/statements")
 		if resp.StatusCode != http.StatusSeeOther || !strings.Contains(body, "只有待确认的激励可以确认") {
 			t.Fatalf("confirm an estimate: %d", resp.StatusCode)
 		}
-		if got, _ := incentive.GetStatement(ctx, e.db.Reader(), rows.partnerID, st[0].ID); got.Status != incentive.StatusEstimated {
+		if got, _ := incentive.GetStatement(ctx, e.db.Reader(), pid, estimate.ID); got.Status != incentive.StatusEstimated {
 			t.Fatalf("estimate now %s", got.Status)
-		}
-		// Once the month has ended it waits for the partner: 确认 moves it
-		// on (to paying with a payout, or paid when nothing is payable).
-		if err := e.db.InTxAt(ctx, this.End().Add(time.Hour), func(tx *store.Tx) error {
-			_, err := incentive.CalculatePartnerMonth(ctx, tx, rows.partnerID, this)
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
-		_, body = c.get("/console/incentives/statements")
-		if !strings.Contains(body, `/console/incentives/statements/`+st[0].ID+`/confirm`) {
-			t.Fatal("no 确认 on the month to confirm")
-		}
-		resp, _ = c.post("/console/incentives/statements/"+st[0].ID+"/confirm", nil)
-		got, _ := incentive.GetStatement(ctx, e.db.Reader(), rows.partnerID, st[0].ID)
-		if resp.StatusCode != http.StatusSeeOther || (got.Status != incentive.StatusPaying && got.Status != incentive.StatusPaid) || got.ConfirmedBy == "" {
-			t.Fatalf("confirmed: %d %+v", resp.StatusCode, got)
 		}
 		// Another partner's statement answers not found.
 		r := e.client()
 		r.signIn("reseller")
-		if resp, _ := r.post("/console/incentives/statements/"+st[0].ID+"/confirm", nil); resp.StatusCode != http.StatusNotFound {
+		if resp, _ := r.post("/console/incentives/statements/"+toConfirm.ID+"/confirm", nil); resp.StatusCode != http.StatusNotFound {
 			t.Fatalf("another partner confirms: %d", resp.StatusCode)
+		}
+		// 确认 moves the month on: paying with a payout, or paid when
+		// nothing is payable.
+		resp, _ = c.post("/console/incentives/statements/"+toConfirm.ID+"/confirm", nil)
+		got, _ := incentive.GetStatement(ctx, e.db.Reader(), pid, toConfirm.ID)
+		if resp.StatusCode != http.StatusSeeOther || (got.Status != incentive.StatusPaying && got.Status != incentive.StatusPaid) || got.ConfirmedBy == "" {
+			t.Fatalf("confirmed: %d %+v", resp.StatusCode, got)
 		}
 		if v, err := ledger.Check(ctx, e.db.Reader()); err != nil || len(v) > 0 {
 			t.Fatalf("ledger check: %v %v", v, err)
@@ -338,15 +323,15 @@ func TestIncentiveStatementsConfirm(t *testing.T) {
 func TestIncentiveDetailsFiltersAndExport(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e, c := signedIn(t, db, "distributor")
-		rows := seedIncentives(t, e.db, "distributor")
+		d := loadDemoPayouts(t, e.db)
 		ctx := context.Background()
-		m := rows.months[0]
-		all, total, err := incentive.ListDetails(ctx, e.db.Reader(), incentive.DetailFilter{PartnerID: rows.partnerID, From: m, To: m})
+		m := bill.MonthOf(time.Now()).Add(-1)
+		all, total, err := incentive.ListDetails(ctx, e.db.Reader(), incentive.DetailFilter{PartnerID: d.ids["distributor"], From: m, To: m})
 		if err != nil || total == 0 {
 			t.Fatalf("details of %s: %d %v", m, total, err)
 		}
 		_, body := c.get("/console/incentives/details?" + url.Values{"from": {m.String()}, "to": {m.String()}}.Encode())
-		if n := strings.Count(tableBody(body), "<tr>"); n != min(total, 20) || !strings.Contains(body, `共 `) {
+		if n := strings.Count(tableBody(body), "<tr>"); n != min(total, 20) {
 			t.Fatalf("%d rows of %d", n, total)
 		}
 		// One customer's rows only.
@@ -356,6 +341,13 @@ func TestIncentiveDetailsFiltersAndExport(t *testing.T) {
 			if strings.TrimSpace(row) != "" && !strings.Contains(row, one.CustomerID) {
 				t.Fatalf("another customer's row: %s", row)
 			}
+		}
+		// Another partner's customer shows nothing.
+		r := e.client()
+		r.signIn("reseller")
+		_, body = r.get("/console/incentives/details?" + url.Values{"customer": {one.CustomerID}}.Encode())
+		if strings.Contains(tableBody(body), one.CustomerID) {
+			t.Fatal("another partner sees the distributor's details")
 		}
 		// Bad filters are refused next to their fields.
 		_, body = c.get("/console/incentives/details?from=2026-13&kind=nope")
@@ -368,7 +360,7 @@ func TestIncentiveDetailsFiltersAndExport(t *testing.T) {
 		if resp.StatusCode != http.StatusUnprocessableEntity || countExports(t, e.db) != before {
 			t.Fatalf("bad export: %d", resp.StatusCode)
 		}
-		resp, _ = c.post("/console/incentives/exports", url.Values{"from": {m.String()}, "to": {m.String()}, "format": {"xlsx"}})
+		resp, _ = c.post("/console/incentives/exports", url.Values{"from": {m.String()}, "to": {m.String()}, "format": {"csv"}})
 		if resp.StatusCode != http.StatusSeeOther || countExports(t, e.db) != before+1 {
 			t.Fatalf("export: %d", resp.StatusCode)
 		}
@@ -382,14 +374,183 @@ func TestIncentiveDetailsFiltersAndExport(t *testing.T) {
 			return m != nil
 		})
 		resp, file := c.get(href)
-		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(file, "PK") {
-			t.Fatalf("download: %d", resp.StatusCode)
+		lines := strings.Split(strings.TrimSpace(file), "\n")
+		if resp.StatusCode != http.StatusOK || len(lines) != total+1 || !strings.Contains(lines[0], "激励金额") {
+			t.Fatalf("download: %d, %d lines for %d details", resp.StatusCode, len(lines), total)
 		}
 		// Another user cannot download it.
-		r := e.client()
-		r.signIn("reseller")
 		if resp, _ := r.get(href); resp.StatusCode != http.StatusNotFound {
 			t.Fatalf("another partner downloads: %d", resp.StatusCode)
+		}
+	})
+}
+
+func TestStaffIncentivePayoutsQueue(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e, c := signedIn(t, db, "finance")
+		d := loadDemoPayouts(t, e.db)
+		ctx := context.Background()
+		failed := d.find(t, "reseller", incentive.PayoutError, "")
+		// The error row waits in its own tab with 重试 and the reason.
+		resp, body := c.get("/console/staff/incentives?state=error")
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "/payouts/"+failed.ID+"/retry") || !strings.Contains(body, failed.ErrorMessage) {
+			t.Fatalf("error tab: %d", resp.StatusCode)
+		}
+		resp, _ = c.post("/console/staff/incentives/payouts/"+failed.ID+"/retry", nil)
+		paid := payoutOf(t, e.db, failed.PartnerID, failed.ID)
+		if resp.StatusCode != http.StatusSeeOther || paid.Status != incentive.PayoutCompleted || paid.QuotaID == "" {
+			t.Fatalf("retry: %d %+v", resp.StatusCode, paid)
+		}
+		// Retrying a completed payout is refused and pays nothing twice.
+		c.post("/console/staff/incentives/payouts/"+failed.ID+"/retry", nil)
+		if after := payoutOf(t, e.db, failed.PartnerID, failed.ID); after.Attempts != paid.Attempts || after.QuotaID != paid.QuotaID {
+			t.Fatalf("paid twice: %+v", after)
+		}
+		// An application in processing: paying first is refused, 处理
+		// moves it to 待开票, 完成 needs the invoice number.
+		applied := d.find(t, "reseller", incentive.PayoutProcessing, "")
+		_, body = c.get("/console/staff/incentives")
+		if !strings.Contains(body, "/payouts/"+applied.ID+"/approve") {
+			t.Fatal("the application is not in the queue")
+		}
+		pay := "/console/staff/incentives/payouts/" + applied.ID + "/pay"
+		resp, body = c.post(pay, url.Values{"invoice_number": {"INV-9"}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "当前状态不允许此操作") ||
+			payoutOf(t, e.db, applied.PartnerID, applied.ID).Status != incentive.PayoutProcessing {
+			t.Fatalf("pay early: %d", resp.StatusCode)
+		}
+		if resp, _ := c.post("/console/staff/incentives/payouts/"+applied.ID+"/approve", nil); resp.StatusCode != http.StatusSeeOther ||
+			payoutOf(t, e.db, applied.PartnerID, applied.ID).Status != incentive.PayoutPendingInvoice {
+			t.Fatalf("approve: %d", resp.StatusCode)
+		}
+		for _, bad := range []string{"", strings.Repeat("9", 65)} {
+			resp, body := c.post(pay, url.Values{"invoice_number": {bad}})
+			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-invoice_number-msg">`) ||
+				payoutOf(t, e.db, applied.PartnerID, applied.ID).Status != incentive.PayoutPendingInvoice {
+				t.Fatalf("pay with invoice %q: %d", bad, resp.StatusCode)
+			}
+		}
+		if resp, _ := c.post(pay, url.Values{"invoice_number": {"INV-9"}}); resp.StatusCode != http.StatusSeeOther ||
+			payoutOf(t, e.db, applied.PartnerID, applied.ID).Status != incentive.PayoutCompleted {
+			t.Fatalf("pay: %d", resp.StatusCode)
+		}
+		// A bank transfer needs its reference.
+		bank := d.find(t, "reseller-a", incentive.PayoutPendingInvoice, incentive.MethodBankTransfer)
+		pay = "/console/staff/incentives/payouts/" + bank.ID + "/pay"
+		if _, body := c.get(pay); !strings.Contains(body, `value="`+bank.InvoiceNumber+`"`) || !strings.Contains(body, `name="reference"`) {
+			t.Fatal("the pay form does not show the partner's invoice and the reference")
+		}
+		resp, body = c.post(pay, url.Values{"invoice_number": {"INV-B-1"}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-reference-msg">`) ||
+			payoutOf(t, e.db, bank.PartnerID, bank.ID).Status != incentive.PayoutPendingInvoice {
+			t.Fatalf("bank without reference: %d", resp.StatusCode)
+		}
+		if resp, _ := c.post(pay, url.Values{"invoice_number": {"INV-B-1"}, "reference": {"B-9"}}); resp.StatusCode != http.StatusSeeOther ||
+			payoutOf(t, e.db, bank.PartnerID, bank.ID).BankReference != "B-9" {
+			t.Fatalf("bank: %d", resp.StatusCode)
+		}
+		if v, err := ledger.Check(ctx, e.db.Reader()); err != nil || len(v) > 0 {
+			t.Fatalf("ledger check: %v %v", v, err)
+		}
+		// The calculation of a month: a bad or future month is refused next
+		// to the field; this month computes.
+		for _, bad := range []string{"2026-13", bill.MonthOf(time.Now()).Add(1).String()} {
+			resp, body := c.post("/console/staff/incentives/calculate", url.Values{"month": {bad}})
+			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-month-msg">`) {
+				t.Fatalf("calculate %s: %d", bad, resp.StatusCode)
+			}
+		}
+		if resp, _ := c.post("/console/staff/incentives/calculate", url.Values{"month": {bill.MonthOf(time.Now()).String()}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("calculate: %d", resp.StatusCode)
+		}
+		// A partner user cannot reach the queue.
+		p := e.client()
+		p.signIn("distributor")
+		waiting := d.find(t, "distributor", incentive.PayoutPendingApplication, "")
+		if resp, _ := p.post("/console/staff/incentives/payouts/"+waiting.ID+"/approve", nil); resp.StatusCode == http.StatusSeeOther {
+			t.Fatal("a partner processed a payout")
+		}
+	})
+}
+
+func TestStaffIncentivePolicies(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e, c := signedIn(t, db, "finance")
+		ctx := context.Background()
+		count := func() int {
+			_, n, err := incentive.ListPolicies(ctx, e.db.Reader(), incentive.PolicyFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		// A new product category, which no policy covers yet.
+		service := "hws.service.type.test"
+		if err := e.db.InTx(ctx, func(tx *store.Tx) error {
+			return catalogue.SaveServiceType(ctx, tx, catalogue.ServiceType{Code: service, NameZh: "测试服务", NameEn: "Test service"})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		before := count()
+		good := url.Values{"kind": {"rebate"}, "partner_type": {"reseller"}, "service_type": {service}, "rate": {"2.5"}, "valid_from": {"2030-01"}}
+		with := func(k, v string) url.Values {
+			out := url.Values{}
+			for key, vals := range good {
+				out[key] = append([]string(nil), vals...)
+			}
+			out.Set(k, v)
+			return out
+		}
+		for _, bad := range []struct {
+			form  url.Values
+			field string
+		}{
+			{with("rate", "101"), "rate"}, {with("rate", "2.555"), "rate"}, {with("service_type", "nope"), "service_type"},
+			{with("partner_type", "boss"), "partner_type"}, {with("valid_from", "2030-13"), "valid_from"},
+			{with("valid_to", "2029-12"), "valid_to"}, {with("kind", "gift"), "kind"},
+			{url.Values{"kind": {"new_customer"}, "partner_type": {"reseller"}, "bonus": {"-1"}, "valid_from": {"2030-01"}}, "bonus"},
+		} {
+			resp, body := c.post("/console/staff/incentives/policies/new", bad.form)
+			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-`+bad.field+`-msg">`) || count() != before {
+				t.Fatalf("%v: %d, %d policies\n%s", bad.form, resp.StatusCode, count(), body)
+			}
+		}
+		if resp, _ := c.post("/console/staff/incentives/policies/new", good); resp.StatusCode != http.StatusSeeOther || count() != before+1 {
+			t.Fatalf("create: %d", resp.StatusCode)
+		}
+		// The same category and partner type in the same months overlaps.
+		resp, body := c.post("/console/staff/incentives/policies/new", good)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "已有生效的政策") || count() != before+1 {
+			t.Fatalf("overlap: %d", resp.StatusCode)
+		}
+		list, _, err := incentive.ListPolicies(ctx, e.db.Reader(), incentive.PolicyFilter{ServiceTypeCode: service, PartnerType: partner.Reseller, ValidIn: 203001})
+		if err != nil || len(list) != 1 || list[0].RateBP != 250 {
+			t.Fatalf("created %+v %v", list, err)
+		}
+		_, body = c.get("/console/staff/incentives/policies?" + url.Values{"service_type": {service}}.Encode())
+		if strings.Count(tableBody(body), "<tr>") != 1 || !strings.Contains(body, "2.50%") || !strings.Contains(body, "/policies/"+list[0].ID+"/edit") {
+			t.Fatal("the list does not show it")
+		}
+		// Edit: the form shows the policy; a bad rate changes nothing.
+		edit := "/console/staff/incentives/policies/" + list[0].ID + "/edit"
+		_, body = c.get(edit)
+		if !strings.Contains(body, `value="2.50"`) {
+			t.Fatal("the edit form does not show the rate")
+		}
+		if resp, _ := c.post(edit, with("rate", "abc")); resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("bad edit: %d", resp.StatusCode)
+		}
+		if p, _ := incentive.GetPolicy(ctx, e.db.Reader(), list[0].ID); p.RateBP != 250 {
+			t.Fatalf("changed by a refused edit: %+v", p)
+		}
+		if resp, _ := c.post(edit, with("rate", "3")); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("edit: %d", resp.StatusCode)
+		}
+		if p, _ := incentive.GetPolicy(ctx, e.db.Reader(), list[0].ID); p.RateBP != 300 {
+			t.Fatalf("edited %+v", p)
+		}
+		if resp, _ := c.get("/console/staff/incentives/policies/nope/edit"); resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("unknown policy: %d", resp.StatusCode)
 		}
 	})
 }
