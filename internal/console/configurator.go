@@ -174,7 +174,7 @@ func (h *handler) renderConfigurator(c *call, status int, f *form, bad []badRow)
 			v.Products = append(v.Products, option{p.ID, p.SpecCode + " " + c.specName(p)})
 		}
 	}
-	return c.render(status, "configurator", &view{Title: "configurator.title", Active: "solutions", Data: v, Form: f})
+	return c.render(status, "configurator", &view{Title: "configurator.title", Active: solutionsPath, Data: v, Form: f})
 }
 
 func sortedProducts(products map[string]*catalogue.Product) []*catalogue.Product {

@@ -15,7 +15,7 @@ import (
 // partner clicks 配置器开发 on its solution in 配置器开发中, sees the
 // preview re-price as a value changes, is refused a formula naming an
 // unknown parameter (next to the field), adds a line and requests
-// publication; the PSA signs it off in the back office; the partner then
+// publication; the PSA signs it off in the back office (配置器发布审核); the partner then
 // makes a configuration list with the published configurator, links it to
 // its won opportunity and submits it.
 func TestBrowserConfigurator(t *testing.T) {
@@ -67,7 +67,7 @@ func TestBrowserConfigurator(t *testing.T) {
 
 	// The PSA signs it off.
 	b.signIn("psa", demo.Password)
-	b.open("/console/staff/solutions/configurators")
+	b.clickAndLoad(`nav.topnav a[href="/console/staff/solutions/configurators"]`)
 	b.clickAndLoad(`#configurators td.ops a`)
 	b.checkConsole("the sign-off page")
 	b.clickAndLoad("#approve")

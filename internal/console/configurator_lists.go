@@ -91,7 +91,7 @@ func (h *handler) configuratorCenterPage(c *call) error {
 	if v.Lists, err = h.listRows(c, ""); err != nil {
 		return err
 	}
-	return c.render(http.StatusOK, "configurator", &view{Title: "configurator.center_title", Active: "solutions", Data: v})
+	return c.render(http.StatusOK, "configurator", &view{Title: "configurator.center_title", Active: solutionsPath, Data: v})
 }
 
 // listHeader reads a new list's name and date from the form's fields
@@ -303,7 +303,7 @@ func (h *handler) renderConfigurationList(c *call, status int, f *form) error {
 			f.Values.Set("opportunity_id", l.OpportunityID)
 		}
 	}
-	return c.render(status, "configurator", &view{Title: "configurator.list_title", Active: "solutions", Data: v, Form: f})
+	return c.render(status, "configurator", &view{Title: "configurator.list_title", Active: solutionsPath, Data: v, Form: f})
 }
 
 func (h *handler) linkConfigurationList(c *call) error {

@@ -50,7 +50,7 @@ func (h *handler) staffConfiguratorsPage(c *call) error {
 	for _, cfg := range all {
 		v.Rows = append(v.Rows, centerRow{Configurator: cfg, Status: c.t(configuratorStatusKey(cfg.Status)), Href: staffConfiguratorsPath + "/" + cfg.ID})
 	}
-	return c.render(http.StatusOK, "configurator", &view{Title: "configurator.staff_title", Active: "solutions", Data: v})
+	return c.render(http.StatusOK, "configurator", &view{Title: "configurator.staff_title", Active: staffConfiguratorsPath, Data: v})
 }
 
 // staffConfiguratorView is one configurator for the PSA.
@@ -81,7 +81,7 @@ func (h *handler) renderStaffConfigurator(c *call, status int, f *form) error {
 	if compiled, err := configurator.Compile(cfg.Def, products); err == nil {
 		v.Preview = c.preview(compiled, newForm(nil))
 	}
-	return c.render(status, "configurator", &view{Title: "configurator.staff_detail_title", Active: "solutions", Data: v, Form: f})
+	return c.render(status, "configurator", &view{Title: "configurator.staff_detail_title", Active: staffConfiguratorsPath, Data: v, Form: f})
 }
 
 func (h *handler) decideConfigurator(c *call) error {

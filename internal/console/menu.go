@@ -84,6 +84,7 @@ var staffMenu = []menuEntry{
 	{"incentives/payouts", "nav.staff_incentive_payouts", "/console/staff/incentives"},
 	{"incentives/policies", "nav.staff_incentive_policies", "/console/staff/incentives/policies"},
 	{"solutions", "nav.staff_solutions", "/console/staff/solutions"},
+	{"configurators", "nav.staff_configurators", "/console/staff/solutions/configurators"},
 	{"delivery", "nav.staff_delivery", "/console/staff/delivery"},
 	{"audit", "nav.audit", "/console/audit"},
 }

@@ -63,6 +63,7 @@ var _ = register(
 	entry{"configurator.row_period", "周期 %s 不是整数", "The period %s is not a whole number"},
 	entry{"configurator.row_quantity", "数量 %s 不是 1 到 %d 之间的整数", "The quantity %s is not a whole number from 1 to %d"},
 
+	entry{"nav.staff_configurators", "配置器发布审核", "Configurator sign-off"},
 	entry{"configurator.title", "配置器开发", "Configurator development"},
 	entry{"configurator.center_title", "解决方案配置中心", "Solution Configuration Center"},
 	entry{"configurator.list_title", "配置单详情", "Configuration list"},
