@@ -49,10 +49,12 @@ func solutionFileKey(s string) string   { return "solution.file." + s }
 
 // solutionsView is what solutions.html shows.
 type solutionsView struct {
+	Staff    bool // the back office's queue
+	Awaiting bool // only those awaiting the PSA's answer
 	Statuses []option
 	Rows     []solutionRow
 	Pager    pager
-	Reset    string
+	Reset    string // the list's address
 }
 
 // solutionRow is one solution of a list with its labels and the 操作
@@ -96,7 +98,8 @@ func (c *call) solutionFilter(f *form, v solution.Viewer) solution.Filter {
 
 // listSolutions fills a list view from the request's conditions and page.
 func (h *handler) listSolutions(c *call, f *form, filter solution.Filter, base string) (*solutionsView, error) {
-	v := &solutionsView{Statuses: optionsOf(c.lang, solution.Statuses, solutionStatusKey), Reset: base}
+	v := &solutionsView{Staff: c.p.IsStaff(), Awaiting: filter.AwaitingPSA, Statuses: optionsOf(c.lang, solution.Statuses, solutionStatusKey),
+		Reset: base}
 	page, offset := pageOf(c.r)
 	filter.Offset = offset
 	total := 0

@@ -27,12 +27,6 @@ func (h *handler) staffSolutionRoutes() {
 	h.page("POST "+staffSolutionsPath+"/{id}/messages", need, h.answerSolution)
 }
 
-// staffSolutionsView is what solutions_staff.html shows.
-type staffSolutionsView struct {
-	*solutionsView
-	Awaiting bool
-}
-
 func (h *handler) staffSolutionsPage(c *call) error {
 	f := newForm(c.r.URL.Query())
 	filter := c.solutionFilter(f, solution.Viewer{})
@@ -41,8 +35,7 @@ func (h *handler) staffSolutionsPage(c *call) error {
 	if err != nil {
 		return err
 	}
-	return c.render(http.StatusOK, "solutions_staff", &view{Title: "staff_solutions.title", Active: staffSolutionsPath, Form: f,
-		Data: &staffSolutionsView{solutionsView: v, Awaiting: filter.AwaitingPSA}})
+	return c.render(http.StatusOK, "solutions", &view{Title: "staff_solutions.title", Active: staffSolutionsPath, Form: f, Data: v})
 }
 
 func (h *handler) staffSolutionPage(c *call) error {
