@@ -107,7 +107,11 @@ func formulaError(fieldName string, err error) error {
 	}
 	// The message's arguments are the same in every language: the
 	// formula's name, the character and the name or operator at fault.
-	return &apperr.Error{Code: apperr.Invalid, Field: fieldName, Key: "configurator.formula_" + fe.Kind,
+	key := "configurator.formula_" + fe.Kind
+	if fe.Kind == formula.ErrSyntax && fe.Name == "" {
+		key = "configurator.formula_incomplete" // nothing to quote: the formula ends early or is empty
+	}
+	return &apperr.Error{Code: apperr.Invalid, Field: fieldName, Key: key,
 		Args: []any{fe.Formula, fe.Pos, fe.Name}, Msg: fe.Error()}
 }
 

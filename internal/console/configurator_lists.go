@@ -133,10 +133,17 @@ func (h *handler) produceList(c *call) error {
 			values[p.Name] = f.Get(valueField(p.Name))
 		}
 		l, err = configurator.Produce(ctx, tx, c.configuratorActor(), w.Configurator.ID, c.listHeader(f, "list_"), values)
-		if e, ok := apperr.As(err); ok && e.Field != "" && e.Field != "name" && e.Field != "date" {
+		if e, ok := apperr.As(err); ok && slices.ContainsFunc(w.Configurator.Def.Parameters, func(p configurator.Parameter) bool { return p.Name == e.Field }) {
 			// A value refused: shown next to its field of the preview.
 			moved := *e
 			moved.Field = valueField(e.Field)
+			return &moved
+		}
+		if e, ok := apperr.As(err); ok && strings.HasPrefix(e.Field, "lines.") {
+			// A quantity formula failing for these values: the message
+			// names the formula, shown above the form.
+			moved := *e
+			moved.Field = ""
 			return &moved
 		}
 		return headerFieldError(err, "list_")

@@ -13,6 +13,7 @@ var _ = register(
 	entry{"configurator.solution_not_published", "只有已发布的解决方案才能登记已发布的配置器", "Only a published solution's configurator is recorded as published"},
 	entry{"configurator.empty", "请至少添加一条物料行后再申请发布", "Add at least one line before requesting publication"},
 	entry{"configurator.formula_syntax", "公式「%s」第 %d 个字符处无法解析（%s）", "Formula %s, character %d: cannot be read (%s)"},
+	entry{"configurator.formula_incomplete", "公式「%s」第 %d 个字符处不完整%s", "Formula %s, character %d: incomplete%s"},
 	entry{"configurator.formula_unknown_name", "公式「%s」第 %d 个字符：未知参数 %s", "Formula %s, character %d: unknown parameter %s"},
 	entry{"configurator.formula_unknown_func", "公式「%s」第 %d 个字符：未知函数 %s", "Formula %s, character %d: unknown function %s"},
 	entry{"configurator.formula_arity", "公式「%s」第 %d 个字符：函数 %s 的参数个数不对", "Formula %s, character %d: %s takes another number of arguments"},
