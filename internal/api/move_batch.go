@@ -27,6 +27,11 @@ import (
 // bounded under any load.
 const maxMoveBatch = 64
 
+// moveBatchesInFlight is how many batches run at once: a second one reads
+// its customers and accounts while the first holds the partner's lock or
+// waits for its commit to be durable.
+const moveBatchesInFlight = 2
+
 // pendingMove is one call waiting for its batch.
 type pendingMove struct {
 	move   funds.CustomerMove
@@ -42,21 +47,21 @@ type movedAnswer struct {
 	err    error
 }
 
-// moveBatcher runs batches one after another while moves wait; it keeps no
-// goroutine when idle.
+// moveBatcher runs batches while moves wait; it keeps no goroutine when
+// idle.
 type moveBatcher struct {
 	db      *store.DB
 	mu      sync.Mutex
 	queue   []*pendingMove
-	running bool
+	running int // goroutines taking batches from the queue
 }
 
 func (b *moveBatcher) submit(p *pendingMove) movedAnswer {
 	p.done = make(chan movedAnswer, 1)
 	b.mu.Lock()
 	b.queue = append(b.queue, p)
-	if !b.running {
-		b.running = true
+	if b.running < moveBatchesInFlight {
+		b.running++
 		go b.run()
 	}
 	b.mu.Unlock()
@@ -67,7 +72,7 @@ func (b *moveBatcher) run() {
 	for {
 		b.mu.Lock()
 		if len(b.queue) == 0 {
-			b.running = false
+			b.running--
 			b.mu.Unlock()
 			return
 		}

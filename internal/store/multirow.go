@@ -8,18 +8,28 @@ import (
 // Multi-row statements. A statement per row costs a round trip each on
 // PostgreSQL and time on the one writer on SQLite, both while the
 // transaction holds its locks; writing many rows in one statement is how
-// the ledger keeps a batch of movements short. Row counts are split into
-// chunks whose sizes are powers of two (at most 64), so that a statement
-// takes one of seven shapes whatever the count: the SQLite store keeps
-// each distinct statement prepared, and a shape per count would fill its
-// cache.
+// the ledger keeps a batch of movements short.
+//
+// On SQLite the rows go in chunks whose sizes are powers of two (at most
+// 64), so that a statement takes one of seven shapes whatever the count:
+// the store keeps each distinct statement prepared (stmtcache.go), and a
+// shape per count would fill its cache, while an extra statement costs
+// little on the writer. On PostgreSQL every statement is a round trip, so
+// up to 64 rows go in one; the driver's statement cache is an LRU and a
+// shape it dropped is only prepared again.
 
 // maxChunk bounds the rows of one statement, well within both databases'
 // limits on parameters.
 const maxChunk = 64
 
-func rowChunks(n int) []int {
+func rowChunks(d Dialect, n int) []int {
 	var out []int
+	if d == Postgres {
+		for ; n > 0; n -= maxChunk {
+			out = append(out, min(n, maxChunk))
+		}
+		return out
+	}
 	for size := maxChunk; n > 0; size /= 2 {
 		for n >= size {
 			out = append(out, size)
@@ -33,7 +43,7 @@ func rowChunks(n int) []int {
 // order) and then tail (an ON CONFLICT clause, say), chunk by chunk.
 func ExecRows(ctx context.Context, tx *Tx, head, tuple, tail string, rows [][]any) error {
 	at := 0
-	for _, size := range rowChunks(len(rows)) {
+	for _, size := range rowChunks(tx.Dialect(), len(rows)) {
 		var q strings.Builder
 		q.WriteString(head)
 		args := make([]any, 0, size*len(rows[at]))
