@@ -153,8 +153,11 @@ func List(ctx context.Context, q store.Queryer, f Filter) ([]*Solution, int, err
 	if limit <= 0 || limit > 500 {
 		limit = 20
 	}
-	rows, err := q.QueryContext(ctx, `SELECT `+columns+from+where+` ORDER BY s.updated_at DESC, s.id DESC LIMIT ? OFFSET ?`,
-		append(args, limit, max(f.Offset, 0))...)
+	// The page's ids first, then their columns: the thread's last side is
+	// looked up for the rows shown, not for every row sorted.
+	rows, err := q.QueryContext(ctx, `SELECT `+columns+` FROM (SELECT s.id FROM solutions s`+where+
+		` ORDER BY s.updated_at DESC, s.id DESC LIMIT ? OFFSET ?) page JOIN solutions s ON s.id = page.id
+		LEFT JOIN partners p ON p.id = s.partner_id ORDER BY s.updated_at DESC, s.id DESC`, append(args, limit, max(f.Offset, 0))...)
 	if err != nil {
 		return nil, 0, err
 	}
