@@ -270,6 +270,9 @@ func TestSolutionBackOffice(t *testing.T) {
 		if !strings.Contains(body, "请补充容灾演练报告") || !strings.Contains(body, "已退回") {
 			t.Fatal("the partner does not see the return and its reason")
 		}
+		if _, body := partner.get("/console/inbox"); !strings.Contains(body, i18n.T(i18n.ZH, "solution.moved.returned", pending.Name)) {
+			t.Fatal("no notification of the return in the partner's inbox")
+		}
 		resp, _ = psa.post("/console/staff/solutions/"+pending.ID+"/messages", url.Values{"body": {"架构图放在立项材料里即可。"}})
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("answer: %d", resp.StatusCode)

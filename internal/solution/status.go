@@ -188,7 +188,7 @@ func Move(ctx context.Context, tx *store.Tx, a Actor, id, action, reason string)
 		return nil, err
 	}
 	if a.Side == PSA {
-		err = notifyPartner(ctx, tx, s.PartnerID, "solution.status_changed", id, map[string]string{"code": s.Name, "status": t.to})
+		err = notifyPartner(ctx, tx, s.PartnerID, "solution.moved."+t.to, id, map[string]string{"code": s.Name})
 	} else {
 		err = notifyPSA(ctx, tx, s, "solution.submitted")
 	}

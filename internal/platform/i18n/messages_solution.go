@@ -28,7 +28,12 @@ var _ = register(
 	entry{"solution.file.approval_materials", "立项材料", "Project approval materials"},
 	entry{"solution.file.feature_list", "功能清单", "Feature list"},
 
-	entry{"solution.status_changed", "解决方案 %s 状态已更新", "Solution %s has a new status"},
+	entry{"solution.moved.returned", "解决方案 %s 已被退回，请修改后重新提交", "Solution %s is returned: edit it and submit it again"},
+	entry{"solution.moved.joint_design", "解决方案 %s 已通过联合立项，进入联合设计", "Solution %s passed joint approval: joint design starts"},
+	entry{"solution.moved.joint_validation", "解决方案 %s 已进入联合验证", "Solution %s is in joint validation"},
+	entry{"solution.moved.configurator_dev", "解决方案 %s 已进入配置器开发", "Solution %s is ready for configurator development"},
+	entry{"solution.moved.published", "解决方案 %s 已发布", "Solution %s is published"},
+	entry{"solution.moved.offline", "解决方案 %s 已下线", "Solution %s is offline"},
 	entry{"solution.submitted", "解决方案 %s 已提交联合立项", "Solution %s is submitted for joint approval"},
 	entry{"solution.answered", "PSA 已回复解决方案 %s 的协助申请", "The PSA answered about solution %s"},
 	entry{"solution.assistance_requested", "解决方案 %s 申请PSA协助", "Solution %s asks for PSA assistance"},
