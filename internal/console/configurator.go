@@ -70,6 +70,7 @@ type configuratorView struct {
 	BadRows   []badRow
 	Center    string
 	Template  string
+	Form      *form // the lines' quantity inputs are fields of the page's form
 }
 
 type paramRow struct {
@@ -149,13 +150,18 @@ func (h *handler) renderConfigurator(c *call, status int, f *form, bad []badRow)
 	}
 	v := &configuratorView{Page: "workspace", Workspace: w, Action: solutionConfiguratorPath(w.Solution.ID), Kinds: []option{
 		{configurator.KindNumber, c.t("configurator.kind.number")}, {configurator.KindChoice, c.t("configurator.kind.choice")}},
-		Modes: c.modeOptions(), BadRows: bad, Center: configuratorCenterPath, Template: configuratorCenterPath + "/template.xlsx"}
+		Modes: c.modeOptions(), BadRows: bad, Center: configuratorCenterPath, Template: configuratorCenterPath + "/template.xlsx", Form: f}
 	v.Status = c.t(configuratorStatusKey(configurator.Editing))
 	v.Editable = true
 	if cfg := w.Configurator; cfg != nil {
 		v.Status = c.t(configuratorStatusKey(cfg.Status))
 		v.Editable, v.Pending, v.Published = cfg.Status == configurator.Editing, cfg.Status == configurator.Pending, cfg.Status == configurator.Published
 		v.fillDefinition(c, cfg.Def, products)
+		for i, l := range cfg.Def.Lines {
+			if _, ok := f.Values[quantityField(i)]; !ok {
+				f.Values.Set(quantityField(i), l.Quantity)
+			}
+		}
 		compiled, err := configurator.Compile(cfg.Def, products)
 		if err == nil {
 			v.Preview = c.preview(compiled, f)
@@ -216,6 +222,9 @@ func (v *configuratorView) fillDefinition(c *call, def configurator.Definition, 
 func percent(rate decimal.Decimal) string {
 	return rate.Mul(decimal.NewFromInt(100)).String() + "%"
 }
+
+// quantityField is the form field of a line's quantity formula.
+func quantityField(i int) string { return "quantity." + strconv.Itoa(i) }
 
 // valueField is the form field of a parameter's value in the preview.
 func valueField(name string) string { return "v." + name }
@@ -318,7 +327,7 @@ func (h *handler) editConfigurator(c *call) error {
 			return err
 		}
 		_, err = configurator.Save(ctx, tx, c.configuratorActor(), id, def)
-		return addedFieldError(err, def)
+		return changedFieldError(err, def, op)
 	})
 	if err != nil {
 		return err
@@ -330,7 +339,8 @@ func (h *handler) editConfigurator(c *call) error {
 }
 
 // changeDefinition applies the form's op to def: add_parameter,
-// add_line, add_tier, or remove_parameter:I, remove_line:I, remove_tier:I.
+// add_line, add_tier, edit_line:I (its quantity formula), or
+// remove_parameter:I, remove_line:I, remove_tier:I.
 func (c *call) changeDefinition(f *form, def *configurator.Definition, op string) error {
 	what, index, _ := strings.Cut(op, ":")
 	i, _ := strconv.Atoi(index)
@@ -362,6 +372,11 @@ func (c *call) changeDefinition(f *form, def *configurator.Definition, op string
 		}
 		rate := c.decimalField(f, "tier_rate").Div(decimal.NewFromInt(100))
 		def.Tiers = append(def.Tiers, configurator.Tier{ProductID: f.Get("tier_product_id"), MinQuantity: min, Rate: rate})
+	case "edit_line":
+		if i < 0 || i >= len(def.Lines) {
+			return apperr.NotFoundf("error.not_found.title", "no such line")
+		}
+		def.Lines[i].Quantity = f.Get(quantityField(i))
 	case "remove_parameter":
 		if i >= 0 && i < len(def.Parameters) {
 			def.Parameters = slices.Delete(def.Parameters, i, i+1)
@@ -390,14 +405,26 @@ func (c *call) decimalField(f *form, name string) decimal.Decimal {
 	return d
 }
 
-// addedFieldError moves a refusal about the piece just added (the last
-// parameter, line or tier) to the add form's field: parameters.4.name is
-// param_name when there are 5 parameters. A refusal elsewhere stays whole
-// (the message names the formula) for the top of the form.
-func addedFieldError(err error, def configurator.Definition) error {
+// changedFieldError moves a refusal about the piece just changed to its
+// field: an edited line's formula (lines.2.quantity is quantity.2), or the
+// add form's field of the piece just added (the last parameter, line or
+// tier: parameters.4.name is param_name when there are 5 parameters). A
+// refusal elsewhere stays whole (the message names the formula) for the
+// top of the form.
+func changedFieldError(err error, def configurator.Definition, op string) error {
 	e, ok := apperr.As(err)
 	if !ok || e.Field == "" {
 		return err
+	}
+	if what, index, _ := strings.Cut(op, ":"); what == "edit_line" && e.Field == "lines."+index+".quantity" {
+		moved := *e
+		moved.Field = "quantity." + index
+		return &moved
+	}
+	if !strings.HasPrefix(op, "add_") {
+		moved := *e
+		moved.Field = ""
+		return &moved
 	}
 	for _, s := range []struct {
 		section, prefix string

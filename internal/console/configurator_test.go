@@ -129,8 +129,20 @@ func TestConfiguratorEditAndPreview(t *testing.T) {
 		}
 		// Removing the parameter a line reads is refused with the formula named.
 		resp, body = c.post(path, url.Values{"op": {"remove_parameter:1"}})
-		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "公式「line 2 quantity」第 1 个字符：未知参数 storage") {
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `<div class="alert" role="alert">公式「line 2 quantity」第 1 个字符：未知参数 storage</div>`) {
 			t.Fatalf("remove a used parameter: %d", resp.StatusCode)
+		}
+		// A line's formula edited in place: a bad one refused next to it,
+		// a good one saved.
+		resp, body = c.post(path, url.Values{"op": {"edit_line:0"}, "quantity.0": {"ceil(students / )"}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || fieldMessages(body)["quantity.0"] != "公式「line 1 quantity」第 17 个字符处无法解析（)）" {
+			t.Fatalf("edit a formula: %d %v", resp.StatusCode, fieldMessages(body))
+		}
+		if resp, _ = c.post(path, url.Values{"op": {"edit_line:0"}, "quantity.0": {"ceil(students / 5)"}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("edit a formula: %d", resp.StatusCode)
+		}
+		if _, body = c.get(path); !strings.Contains(body, `value="ceil(students / 5)"`) {
+			t.Error("the edited formula is not shown")
 		}
 		// Publication requested: the page says so and edits are refused.
 		resp, _ = c.post(path, url.Values{"op": {"request"}})

@@ -164,6 +164,7 @@ var _ = register(
 	entry{"configurator.add_line", "添加物料行", "Add a line"},
 	entry{"configurator.add_tier", "添加折扣档位", "Add a discount tier"},
 	entry{"configurator.add", "添加", "Add"},
+	entry{"configurator.save_formula", "保存公式", "Save the formula"},
 	entry{"configurator.delete", "删除", "Delete"},
 	entry{"configurator.choose", "请选择", "Choose"},
 	entry{"configurator.formula_hint", "如 ceil(users / 50) * if(ha = 'yes', 2, 1)", "e.g. ceil(users / 50) * if(ha = 'yes', 2, 1)"},
