@@ -322,7 +322,7 @@ func TestSolutionEditReturned(t *testing.T) {
 		}
 		resp, body := c.get("/console/solutions/" + returned.ID + "/edit")
 		remove := "/console/solutions/" + returned.ID + "/files/" + files[1].ID + "/delete"
-		if resp.StatusCode != http.StatusOK || !strings.Contains(body, `action="`+remove+`"`) {
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, `action="`+remove+`"`) || !strings.Contains(body, returned.ReturnReason) {
 			t.Fatalf("edit form: %d, no 删除 for %s", resp.StatusCode, files[1].Name)
 		}
 		if resp, _ := c.post(remove, url.Values{}); resp.StatusCode != http.StatusSeeOther {
