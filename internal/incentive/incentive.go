@@ -19,8 +19,8 @@
 // # Calculation
 //
 // CalculateMonth(ctx, db, month) computes every partner's statement for a
-// bill month; CalculatePartnerMonth does one partner in the caller's
-// transaction. Only fee records of products with the catalogue's incentive
+// bill month in one transaction of a few set-wide statements;
+// CalculatePartnerMonth does one partner in the caller's transaction. Only fee records of products with the catalogue's incentive
 // flag count. Per customer, service type and manager, the month's net
 // consumption (refunds are negative items) times the rate gives an exact
 // incentive in 1/10000 fen; the partner's month total is rounded half up to

@@ -29,11 +29,6 @@ type Statement struct {
 	PaidAt       time.Time
 }
 
-// recomputable reports whether the calculation may still change it.
-func (st *Statement) recomputable() bool {
-	return st.Status == StatusEstimated || st.Status == StatusToConfirm
-}
-
 // Carried reports whether a negative remainder is carried to the next month.
 func (st *Statement) Carried() bool { return st.CarryOut < 0 }
 

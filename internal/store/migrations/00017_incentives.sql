@@ -68,8 +68,12 @@ CREATE INDEX incentive_statements_month ON incentive_statements (bill_month, sta
 -- manager and kind (rebate or new_customer). consumption is the net
 -- attributed consumption of incentive products (signed: refunds are
 -- negative), amount the incentive in fen after the largest-remainder split.
+-- The calculation alone writes these rows, a month's at once (millions);
+-- it keeps them unique, so the table has no key or foreign key to check
+-- row by row, and one index, by partner and month, which every reader and
+-- the recalculation's delete use.
 CREATE TABLE incentive_details (
-    statement_id      TEXT NOT NULL REFERENCES incentive_statements(id),
+    statement_id      TEXT NOT NULL,
     partner_id        TEXT NOT NULL,
     bill_month        INTEGER NOT NULL,
     customer_id       TEXT NOT NULL,
@@ -79,8 +83,7 @@ CREATE TABLE incentive_details (
     consumption       BIGINT NOT NULL,
     refunds           BIGINT NOT NULL DEFAULT 0, -- its negative items (<= 0), part of consumption
     rate_bp           INTEGER NOT NULL,
-    amount            BIGINT NOT NULL,
-    PRIMARY KEY (statement_id, customer_id, service_type_code, manager_user_id, kind)
+    amount            BIGINT NOT NULL
 );
 CREATE INDEX incentive_details_partner_month ON incentive_details (partner_id, bill_month, manager_user_id);
 
@@ -114,7 +117,12 @@ CREATE TABLE incentive_payouts (
 CREATE INDEX incentive_payouts_partner ON incentive_payouts (partner_id, bill_month);
 CREATE INDEX incentive_payouts_status ON incentive_payouts (status, updated_at);
 
+-- The calculation reads one month of every partner's fee records; metering
+-- writes them in time order, so this index only ever grows at its end.
+CREATE INDEX fee_records_month ON fee_records (bill_month);
+
 -- +goose Down
+DROP INDEX fee_records_month;
 DROP TABLE incentive_payouts;
 DROP TABLE incentive_details;
 DROP TABLE incentive_statements;
