@@ -135,6 +135,27 @@ func newPayoutRow(c *call, p *incentive.Payout) payoutRow {
 	return r
 }
 
+// listPage loads the page of a list the address asks for, once the filters
+// of f hold, sets the pager and hands each row to keep.
+func listPage[T any](c *call, f *form, pg *pager, load func(offset, limit int) ([]T, int, error), keep func(T) error) error {
+	page, offset := pageOf(c.r)
+	*pg = newPager(c.r, 1, 0)
+	if !f.ok() {
+		return nil
+	}
+	list, total, err := load(offset, pageSize)
+	if err != nil {
+		return err
+	}
+	*pg = newPager(c.r, page, total)
+	for _, x := range list {
+		if err := keep(x); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // monthFilter reads an optional month of a filter; a bad one leaves its
 // message next to the field.
 func (c *call) monthFilter(f *form, field string) bill.Month {
@@ -182,18 +203,15 @@ func (h *handler) renderIncentivePayouts(c *call, status int, f, settings *form)
 	v.SettingsForm = settings
 	pf := incentive.PayoutFilter{PartnerID: c.p.PartnerID, Status: oneOf(f, "status", v.Statuses, c.t("consumption.choice_invalid")),
 		From: c.monthFilter(f, "from"), To: c.monthFilter(f, "to")}
-	page, offset := pageOf(c.r)
-	v.Pager = newPager(c.r, 1, 0)
-	if f.ok() {
-		pf.Offset, pf.Limit = offset, pageSize
-		list, total, err := incentive.ListPayouts(ctx, q, pf)
-		if err != nil {
-			return err
-		}
-		v.Pager = newPager(c.r, page, total)
-		for _, p := range list {
-			v.Payouts = append(v.Payouts, newPayoutRow(c, p))
-		}
+	err = listPage(c, f, &v.Pager, func(offset, limit int) ([]*incentive.Payout, int, error) {
+		pf.Offset, pf.Limit = offset, limit
+		return incentive.ListPayouts(ctx, q, pf)
+	}, func(p *incentive.Payout) error {
+		v.Payouts = append(v.Payouts, newPayoutRow(c, p))
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	return c.renderIncentives(status, v, f)
 }
@@ -303,19 +321,16 @@ func (h *handler) incentiveStatements(c *call) error {
 	}
 	sf := incentive.StatementFilter{PartnerID: c.p.PartnerID, Status: oneOf(f, "status", v.Statuses, c.t("consumption.choice_invalid")),
 		From: c.monthFilter(f, "from"), To: c.monthFilter(f, "to")}
-	page, offset := pageOf(c.r)
-	v.Pager = newPager(c.r, 1, 0)
-	if f.ok() {
-		sf.Offset, sf.Limit = offset, pageSize
-		list, total, err := incentive.ListStatements(ctx, q, sf)
-		if err != nil {
-			return err
-		}
-		v.Pager = newPager(c.r, page, total)
-		for _, st := range list {
-			v.Statements = append(v.Statements, reconciliationRow{Statement: st, StatusText: c.t(statementStatusKey(st.Status)),
-				CanConfirm: st.Status == incentive.StatusToConfirm})
-		}
+	err := listPage(c, f, &v.Pager, func(offset, limit int) ([]*incentive.Statement, int, error) {
+		sf.Offset, sf.Limit = offset, limit
+		return incentive.ListStatements(ctx, q, sf)
+	}, func(st *incentive.Statement) error {
+		v.Statements = append(v.Statements, reconciliationRow{Statement: st, StatusText: c.t(statementStatusKey(st.Status)),
+			CanConfirm: st.Status == incentive.StatusToConfirm})
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	return c.renderIncentives(http.StatusOK, v, f)
 }

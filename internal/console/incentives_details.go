@@ -210,18 +210,17 @@ func (h *handler) renderIncentiveDetails(c *call, status int, f *form) error {
 	if err != nil {
 		return err
 	}
-	page, offset := pageOf(c.r)
-	v.Pager = newPager(c.r, 1, 0)
+	err = listPage(c, f, &v.Pager, func(offset, limit int) ([]*incentive.Detail, int, error) {
+		df.Offset, df.Limit = offset, limit
+		return incentive.ListDetails(c.r.Context(), h.app.DB.Reader(), df)
+	}, func(d *incentive.Detail) error {
+		v.Details = append(v.Details, names.row(c.lang, d))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
 	if f.ok() {
-		df.Offset, df.Limit = offset, pageSize
-		list, total, err := incentive.ListDetails(c.r.Context(), h.app.DB.Reader(), df)
-		if err != nil {
-			return err
-		}
-		v.Pager = newPager(c.r, page, total)
-		for _, d := range list {
-			v.Details = append(v.Details, names.row(c.lang, d))
-		}
 		v.Export = exportOf(incentivesPath+"/exports", f, "from", "to", "customer", "service_type", "manager", "kind")
 	}
 	return c.renderIncentives(status, v, f)

@@ -80,26 +80,34 @@ func (h *handler) renderStaffPayouts(c *call, status int, calc *form) error {
 	for _, s := range staffPayoutStates {
 		v.States = append(v.States, tab{Label: payoutStatusKey(s), Href: staffIncentivesPath + "?state=" + s, Active: s == state})
 	}
-	page, offset := pageOf(c.r)
-	list, total, err := incentive.ListPayouts(ctx, q, incentive.PayoutFilter{Status: state, Offset: offset, Limit: pageSize})
-	if err != nil {
-		return err
-	}
-	v.Pager = newPager(c.r, page, total)
 	names := map[string]string{}
-	for _, p := range list {
+	err := listPage(c, newForm(nil), &v.Pager, func(offset, limit int) ([]*incentive.Payout, int, error) {
+		return incentive.ListPayouts(ctx, q, incentive.PayoutFilter{Status: state, Offset: offset, Limit: limit})
+	}, func(p *incentive.Payout) error {
 		if _, ok := names[p.PartnerID]; !ok {
-			pp, err := partner.Get(ctx, q, p.PartnerID)
-			if err != nil {
+			var err error
+			if names[p.PartnerID], err = partnerLabel(ctx, q, p.PartnerID); err != nil {
 				return err
 			}
-			names[p.PartnerID] = pp.DisplayName + " (" + pp.Name + ")"
 		}
 		v.Payouts = append(v.Payouts, staffPayoutRow{payoutRow: newPayoutRow(c, p), Partner: names[p.PartnerID],
 			CanApprove: p.Status == incentive.PayoutProcessing, CanPay: p.Status == incentive.PayoutPendingInvoice,
 			CanRetry: p.Status == incentive.PayoutError})
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	return c.render(status, "incentives_staff", &view{Title: "incentives.staff.title", Active: staffIncentivesPath, Form: calc, Data: v})
+}
+
+// partnerLabel names a partner in the back office's lists.
+func partnerLabel(ctx context.Context, q store.Queryer, id string) (string, error) {
+	p, err := partner.Get(ctx, q, id)
+	if err != nil {
+		return "", err
+	}
+	return p.DisplayName + " (" + p.Name + ")", nil
 }
 
 // staffCalculate runs the monthly calculation of a month for every partner.
@@ -221,9 +229,9 @@ func (h *handler) staffPayPayout(c *call) error {
 		}
 		status = http.StatusUnprocessableEntity
 	}
-	name := p.PartnerID
-	if pp, err := partner.Get(ctx, h.app.DB.Reader(), p.PartnerID); err == nil {
-		name = pp.DisplayName + " (" + pp.Name + ")"
+	name, err := partnerLabel(ctx, h.app.DB.Reader(), p.PartnerID)
+	if err != nil {
+		return err
 	}
 	v := staffPayView{Payout: staffPayoutRow{payoutRow: newPayoutRow(c, p), Partner: name}, NeedsRef: p.Method == incentive.MethodBankTransfer,
 		Action: staffIncentivesPath + "/payouts/" + p.ID + "/pay"}
@@ -255,28 +263,25 @@ func (h *handler) staffPolicies(c *call) error {
 	invalid := c.t("consumption.choice_invalid")
 	pf := incentive.PolicyFilter{Kind: oneOf(f, "kind", v.Kinds, invalid), PartnerType: partner.Type(oneOf(f, "partner_type", v.Types, invalid)),
 		ServiceTypeCode: oneOf(f, "service_type", v.Services, invalid)}
-	page, offset := pageOf(c.r)
-	v.Pager = newPager(c.r, 1, 0)
-	if f.ok() {
-		pf.Offset, pf.Limit = offset, pageSize
-		list, total, err := incentive.ListPolicies(ctx, q, pf)
-		if err != nil {
-			return err
+	err = listPage(c, f, &v.Pager, func(offset, limit int) ([]*incentive.Policy, int, error) {
+		pf.Offset, pf.Limit = offset, limit
+		return incentive.ListPolicies(ctx, q, pf)
+	}, func(p *incentive.Policy) error {
+		r := policyRow{Policy: p, KindText: c.t(incentiveKindKey(p.Kind)), TypeText: c.t(typeKey(p.PartnerType)), Service: "-",
+			Validity: p.ValidFrom.String() + " ~ " + c.t("incentives.staff.open_ended")}
+		if p.ValidTo != 0 {
+			r.Validity = p.ValidFrom.String() + " ~ " + p.ValidTo.String()
 		}
-		v.Pager = newPager(c.r, page, total)
-		for _, p := range list {
-			r := policyRow{Policy: p, KindText: c.t(incentiveKindKey(p.Kind)), TypeText: c.t(typeKey(p.PartnerType)), Service: "-",
-				Validity: p.ValidFrom.String() + " ~ " + c.t("incentives.staff.open_ended")}
-			if p.ValidTo != 0 {
-				r.Validity = p.ValidFrom.String() + " ~ " + p.ValidTo.String()
-			}
-			if p.Kind == incentive.KindRebate {
-				r.Service, r.Value = catalogue.ServiceTypeName(services, p.ServiceTypeCode, c.billLang()), incentive.FormatRate(p.RateBP)
-			} else {
-				r.Value = i18n.Amount(p.BonusFen)
-			}
-			v.Policies = append(v.Policies, r)
+		if p.Kind == incentive.KindRebate {
+			r.Service, r.Value = catalogue.ServiceTypeName(services, p.ServiceTypeCode, c.billLang()), incentive.FormatRate(p.RateBP)
+		} else {
+			r.Value = i18n.Amount(p.BonusFen)
 		}
+		v.Policies = append(v.Policies, r)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	return c.render(http.StatusOK, "incentives_policies", &view{Title: "incentives.staff.policies_title", Active: staffPoliciesPath, Form: f, Data: v})
 }
