@@ -30,27 +30,27 @@ func typeError(op string, pos int, want Kind, got Value) error {
 	return &Error{Pos: pos, Kind: ErrType, Name: op, Detail: op + " needs " + want.String() + ", not " + got.Kind.String()}
 }
 
-// number evaluates x and requires a number, for operator op at pos.
-func number(x node, env Env, op string, pos int) (decimal.Decimal, error) {
+// operand evaluates x and requires a value of the kind want, for
+// operator op at pos.
+func operand(x node, env Env, op string, pos int, want Kind) (Value, error) {
 	v, err := x.eval(env)
 	if err != nil {
-		return decimal.Decimal{}, err
+		return Value{}, err
 	}
-	if v.Kind != Number {
-		return decimal.Decimal{}, typeError(op, pos, Number, v)
+	if v.Kind != want {
+		return Value{}, typeError(op, pos, want, v)
 	}
-	return v.Num, nil
+	return v, nil
+}
+
+func number(x node, env Env, op string, pos int) (decimal.Decimal, error) {
+	v, err := operand(x, env, op, pos, Number)
+	return v.Num, err
 }
 
 func truth(x node, env Env, op string, pos int) (bool, error) {
-	v, err := x.eval(env)
-	if err != nil {
-		return false, err
-	}
-	if v.Kind != Bool {
-		return false, typeError(op, pos, Bool, v)
-	}
-	return v.B, nil
+	v, err := operand(x, env, op, pos, Bool)
+	return v.B, err
 }
 
 // bounded refuses a result beyond the magnitude limit.

@@ -215,24 +215,17 @@ func (p *parser) parseComparison() (node, *Error) {
 	return left, nil
 }
 
-func (p *parser) parseSum() (node, *Error) {
-	left, err := p.parseProduct()
-	for err == nil && isOp(p.peek(), "+", "-") {
-		t := p.next()
-		var right node
-		if right, err = p.parseProduct(); err == nil {
-			left = &arith{op: t.text[0], left: left, right: right, pos: t.pos}
-		}
-	}
-	return left, err
-}
+func (p *parser) parseSum() (node, *Error) { return p.parseArith(p.parseProduct, "+", "-") }
 
-func (p *parser) parseProduct() (node, *Error) {
-	left, err := p.parseUnary()
-	for err == nil && isOp(p.peek(), "*", "/") {
+func (p *parser) parseProduct() (node, *Error) { return p.parseArith(p.parseUnary, "*", "/") }
+
+// parseArith parses a left-associative chain of ops over operands of next.
+func (p *parser) parseArith(next func() (node, *Error), ops ...string) (node, *Error) {
+	left, err := next()
+	for err == nil && isOp(p.peek(), ops...) {
 		t := p.next()
 		var right node
-		if right, err = p.parseUnary(); err == nil {
+		if right, err = next(); err == nil {
 			left = &arith{op: t.text[0], left: left, right: right, pos: t.pos}
 		}
 	}
