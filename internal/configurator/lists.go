@@ -50,8 +50,9 @@ type List struct {
 	CreatedAt       time.Time
 }
 
-// Date is the list's date at midnight UTC+8.
-func (l *List) Date() time.Time { return ledger.DayStart(l.Day) }
+// Date is the list's date at midnight UTC+8, in that zone so that it
+// formats as the billing day.
+func (l *List) Date() time.Time { return ledger.DayStart(l.Day).In(ledger.BillingZone) }
 
 // Errors of lists.
 var (
@@ -225,7 +226,7 @@ func lockList(ctx context.Context, tx *store.Tx, a Actor, id string) (*List, err
 
 func errPastDeadline(last int64) error {
 	return apperr.New(apperr.Conflict, "configurator.list_past_deadline",
-		"the list is dated after the opportunity's signing: it had to be linked and submitted by %s", ledger.DayStart(last).Add(8*time.Hour).Format("2006-01-02"))
+		"the list is dated after the opportunity's signing: it had to be linked and submitted by %s", ledger.DayStart(last).In(ledger.BillingZone).Format("2006-01-02"))
 }
 
 // Link links a draft list to an opportunity of the same partner (another

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -193,7 +194,10 @@ func TestFifteenDayRule(t *testing.T) {
 		}
 		// Dated 10 November, after the signing: linked on the 15th day
 		// (25 November, late evening) and submitted then.
-		inTime := f.produce(t, c, day("2026-11-10 09:00"), day("2026-11-10 09:00"), nil)
+		inTime := f.produce(t, c, day("2026-11-10 09:00"), day("2026-11-10 00:30"), nil)
+		if got := inTime.Date().Format("2006-01-02"); got != "2026-11-10" {
+			t.Errorf("the list's date reads %s", got)
+		}
 		if err := submit(day("2026-11-12 09:00"), inTime); !errors.Is(err, configurator.ErrNotLinked) {
 			t.Errorf("submit before linking: %v", err)
 		}
@@ -212,7 +216,7 @@ func TestFifteenDayRule(t *testing.T) {
 		// Linked on the 16th day: refused, nothing changed.
 		late := f.produce(t, c, day("2026-11-10 09:00"), day("2026-11-10 09:00"), nil)
 		before := f.counts(t)
-		if err := link(day("2026-11-26 00:10"), late, signed.ID); keyOf(err) != "configurator.list_past_deadline" {
+		if err := link(day("2026-11-26 00:10"), late, signed.ID); keyOf(err) != "configurator.list_past_deadline" || !strings.Contains(err.Error(), "by 2026-11-25") {
 			t.Errorf("link on the 16th day: %v", err)
 		}
 		// Linked in time, submitted on the 16th day: refused.
