@@ -406,6 +406,13 @@ func TestStaffIncentivePayoutsQueue(t *testing.T) {
 		if after := payoutOf(t, e.db, failed.PartnerID, failed.ID); after.Attempts != paid.Attempts || after.QuotaID != paid.QuotaID {
 			t.Fatalf("paid twice: %+v", after)
 		}
+		// 处理 of a payout not waiting for it is refused and changes nothing.
+		resp, _ = c.post("/console/staff/incentives/payouts/"+failed.ID+"/approve", nil)
+		_, body = c.get("/console/staff/incentives?state=completed")
+		if after := payoutOf(t, e.db, failed.PartnerID, failed.ID); resp.StatusCode != http.StatusSeeOther || after.Status != incentive.PayoutCompleted ||
+			after.ApprovedAt != paid.ApprovedAt || !strings.Contains(body, "当前状态不允许此操作") {
+			t.Fatalf("approve a completed payout: %d %+v", resp.StatusCode, after)
+		}
 		// An application in processing: paying first is refused, 处理
 		// moves it to 待开票, 完成 needs the invoice number.
 		applied := d.find(t, "reseller", incentive.PayoutProcessing, "")
