@@ -194,22 +194,9 @@ func Register(ctx context.Context, tx *store.Tx, o *opportunity.Opportunity) (bo
 // RegisterWon registers the projects of won opportunities that have none
 // (opportunities won before this package existed); the delivery job runs it.
 func RegisterWon(ctx context.Context, tx *store.Tx) (int, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT o.id FROM opportunities o WHERE o.sales_stage = ? AND o.partner_id IS NOT NULL
+	missing, err := queryIDs(ctx, tx, `SELECT o.id FROM opportunities o WHERE o.sales_stage = ? AND o.partner_id IS NOT NULL
 		AND NOT EXISTS (SELECT 1 FROM delivery_projects d WHERE d.opportunity_id = o.id) ORDER BY o.signed_at, o.id`, opportunity.StageWon)
 	if err != nil {
-		return 0, err
-	}
-	var missing []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		missing = append(missing, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return 0, err
 	}
 	registered := 0
@@ -291,6 +278,8 @@ type Filter struct {
 	Viewer        Viewer
 	Status        string
 	Evaluation    string
+	RunID         string // the projects of one sampling run
+	Sampled       bool   // only projects a run drew
 	Query         string // part of the code, project or customer name
 	Offset, Limit int
 }
@@ -307,6 +296,12 @@ func (f Filter) where() (string, []any) {
 	}
 	if f.Evaluation != "" {
 		add("d.evaluation = ?", f.Evaluation)
+	}
+	if f.RunID != "" {
+		add("d.sampling_run_id = ?", f.RunID)
+	}
+	if f.Sampled {
+		add("d.evaluation IN (?, ?, ?, ?)", EvidenceRequired, Evaluating, Passed, Rejected)
 	}
 	if s := strings.TrimSpace(f.Query); s != "" {
 		like := "%" + strings.ToLower(s) + "%"

@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -55,6 +56,20 @@ type Evidence struct {
 var errNotSampled = apperr.New(apperr.Conflict, "delivery.not_sampled",
 	"evidence is only needed for projects drawn by sampling; this project was not sampled")
 
+// EvidenceRefused says why the project takes no evidence now, or nil when
+// it does: forms check it before they keep any file.
+func EvidenceRefused(p *Project) error {
+	switch p.Evaluation {
+	case EvidenceRequired, Rejected:
+		return nil
+	case Evaluating:
+		return apperr.New(apperr.Conflict, "delivery.evaluating", "the evidence is being evaluated; wait for the result")
+	case Passed:
+		return apperr.New(apperr.Conflict, "delivery.passed", "the evaluation has passed; no more evidence is needed")
+	}
+	return errNotSampled
+}
+
 // SubmitEvidence records a new round of evidence for a sampled project of
 // the partner, which then waits for evaluation. It is refused for a project
 // that was not sampled, one under evaluation, or one that passed.
@@ -63,14 +78,8 @@ func SubmitEvidence(ctx context.Context, tx *store.Tx, partnerID, actor, id stri
 	if err != nil {
 		return nil, err
 	}
-	switch p.Evaluation {
-	case EvidenceRequired, Rejected:
-	case Evaluating:
-		return nil, apperr.New(apperr.Conflict, "delivery.evaluating", "the evidence is being evaluated; wait for the result")
-	case Passed:
-		return nil, apperr.New(apperr.Conflict, "delivery.passed", "the evaluation has passed; no more evidence is needed")
-	default:
-		return nil, errNotSampled
+	if err := EvidenceRefused(p); err != nil {
+		return nil, err
 	}
 	e.Note = strings.TrimSpace(e.Note)
 	if len([]rune(e.Note)) > MaxNote {
@@ -84,16 +93,18 @@ func SubmitEvidence(ctx context.Context, tx *store.Tx, partnerID, actor, id stri
 	for _, item := range Items {
 		files := e.Files[item]
 		if len(files) == 0 && slices.Contains(RequiredItems, item) {
-			return nil, apperr.Field(item, "delivery.item_required", "upload the %s", item)
+			return nil, apperr.Field(item, "delivery.item_required", "upload this item")
 		}
 		if len(files) > MaxFilesPerItem {
-			return nil, apperr.Field(item, "delivery.item_too_many", "at most %d files per item", MaxFilesPerItem)
+			return nil, &apperr.Error{Code: apperr.Invalid, Field: item, Key: "delivery.item_too_many",
+				Args: []any{MaxFilesPerItem}, Msg: fmt.Sprintf("at most %d files per item", MaxFilesPerItem)}
 		}
 		for _, fileID := range files {
 			// Another partner's upload answers not found: it cannot be borrowed.
 			if _, err := upload.Lookup(ctx, tx, p.PartnerID, fileID, EvidenceKind); err != nil {
 				if ae, ok := apperr.As(err); ok {
-					return nil, apperr.Field(item, ae.Key, "%s", ae.Msg)
+					// Shown next to the item whose file it is.
+					return nil, &apperr.Error{Code: apperr.Invalid, Field: item, Key: ae.Key, Args: ae.Args, Msg: ae.Msg}
 				}
 				return nil, err
 			}

@@ -221,7 +221,12 @@ func awaitingSampling(ctx context.Context, tx *store.Tx) ([]string, error) {
 			return nil, err
 		}
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM delivery_projects WHERE evaluation = ? ORDER BY status_at, id`, AwaitingSampling)
+	return queryIDs(ctx, tx, `SELECT id FROM delivery_projects WHERE evaluation = ? ORDER BY status_at, id`, AwaitingSampling)
+}
+
+// queryIDs runs a query of one text column and returns its values.
+func queryIDs(ctx context.Context, q store.Queryer, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -239,9 +244,11 @@ func awaitingSampling(ctx context.Context, tx *store.Tx) ([]string, error) {
 
 // applyDraw moves the drawn candidates to evidence_required and the others
 // to not_sampled. PostgreSQL takes the id lists as arrays in one statement
-// (row-by-row chunks cost it seconds at 100,000 candidates); SQLite, whose
-// statements are cheap, goes in chunks that keep each statement's
-// parameters under its limit.
+// (chunks of ids cost it seconds at 100,000 candidates). On SQLite the
+// transaction holds the only writer since it read the candidates, so the
+// projects awaiting sampling are exactly the candidates: one statement moves
+// them all, and the drawn follow in chunks that keep each statement's
+// parameters under SQLite's limit.
 func applyDraw(ctx context.Context, tx *store.Tx, r *Run) error {
 	now := store.Micros(tx.Now)
 	if tx.Dialect() == store.Postgres {
@@ -250,8 +257,13 @@ func applyDraw(ctx context.Context, tx *store.Tx, r *Run) error {
 			pgArray(r.Drawn), EvidenceRequired, NotSampled, r.ID, now, pgArray(r.Candidates))
 		return err
 	}
-	if err := setEvaluation(ctx, tx, r.Candidates, NotSampled, r.ID, now); err != nil {
+	res, err := tx.ExecContext(ctx, `UPDATE delivery_projects SET evaluation = ?, sampling_run_id = ?, updated_at = ? WHERE evaluation = ?`,
+		NotSampled, r.ID, now, AwaitingSampling)
+	if err != nil {
 		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || int(n) != len(r.Candidates) {
+		return fmt.Errorf("delivery: the sampling moved %d projects, not its %d candidates (%v)", n, len(r.Candidates), err)
 	}
 	return setEvaluation(ctx, tx, r.Drawn, EvidenceRequired, r.ID, now)
 }

@@ -100,6 +100,9 @@ func Load(ctx context.Context, db *store.DB) error {
 	if err := loadIncentives(ctx, db, now); err != nil {
 		return err
 	}
+	if err := loadDeliveries(ctx, db, now); err != nil {
+		return err
+	}
 	return nil
 }
 

@@ -405,6 +405,33 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// Discard removes files that nothing refers to yet: a form that stored some
+// of its files and then refused another drops the ones it kept. A file that
+// is referenced (a foreign key points at its row) is refused by the
+// database, and nothing is removed.
+func (s *Store) Discard(ctx context.Context, ids ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM uploads WHERE id IN (?`+strings.Repeat(",?", len(ids)-1)+`)`, args...)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := s.blobs.Delete(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Open returns a file's metadata and its bytes for partnerID (empty: provider
 // staff). Another partner's file answers ErrNotFound. The caller closes the
 // reader.

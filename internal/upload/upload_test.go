@@ -248,3 +248,32 @@ func FuzzSniff(f *testing.F) {
 		}
 	})
 }
+
+func TestDiscardRemovesRowAndBytes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		keep, err := f.files.Save(ctx, upload.Upload{PartnerID: f.p.ID, Kind: "test.doc", Name: "keep.pdf", Body: bytes.NewReader(pdf)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		drop, err := f.files.Save(ctx, upload.Upload{PartnerID: f.p.ID, Kind: "test.doc", Name: "drop.pdf", Body: bytes.NewReader(pdf)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.files.Discard(ctx, drop.ID); err != nil {
+			t.Fatal(err)
+		}
+		if rows, blobs := f.count(t); rows != 1 || blobs != 1 {
+			t.Errorf("after discarding one of two: %d rows, %d blobs", rows, blobs)
+		}
+		if _, _, err := f.files.Open(ctx, f.p.ID, drop.ID); !errors.Is(err, upload.ErrNotFound) {
+			t.Errorf("a discarded file opens: %v", err)
+		}
+		if _, body, err := f.files.Open(ctx, f.p.ID, keep.ID); err != nil {
+			t.Errorf("the kept file: %v", err)
+		} else {
+			body.Close()
+		}
+	})
+}
