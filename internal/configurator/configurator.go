@@ -229,6 +229,15 @@ func editable(ctx context.Context, tx *store.Tx, a Actor, solutionID string) (*s
 	if a.PartnerID == "" {
 		return nil, nil, ErrNotFound
 	}
+	if tx.Dialect() == store.Postgres {
+		// Changes to one solution's configurator (the first save creating
+		// it included) take turns on the solution's row, so that two edits
+		// of the definition never lose one another. SQLite's writer is one
+		// connection: its transactions take turns already.
+		if _, err := tx.ExecContext(ctx, `SELECT id FROM solutions WHERE id = ? AND partner_id = ? FOR UPDATE`, solutionID, a.PartnerID); err != nil {
+			return nil, nil, err
+		}
+	}
 	w, err := Open(ctx, tx, a.PartnerID, solutionID)
 	if err != nil {
 		return nil, nil, err
@@ -246,8 +255,23 @@ func editable(ctx context.Context, tx *store.Tx, a Actor, solutionID string) (*s
 // configurator on the first save) after checking it whole: bad input is
 // refused on its field and nothing changes.
 func Save(ctx context.Context, tx *store.Tx, a Actor, solutionID string, def Definition) (*Configurator, error) {
+	return Edit(ctx, tx, a, solutionID, func(d *Definition) error { *d = def; return nil })
+}
+
+// Edit changes the definition of a solution's configurator with change,
+// given the stored definition (empty before the first save), then saves it
+// as Save does. The read and the write happen under the solution's lock, so
+// that concurrent edits (two pieces added at once) both count.
+func Edit(ctx context.Context, tx *store.Tx, a Actor, solutionID string, change func(def *Definition) error) (*Configurator, error) {
 	s, c, err := editable(ctx, tx, a, solutionID)
 	if err != nil {
+		return nil, err
+	}
+	var def Definition
+	if c != nil {
+		def = c.Def
+	}
+	if err := change(&def); err != nil {
 		return nil, err
 	}
 	b, err := checkAndEncode(ctx, tx, def, func(productID string) bool { return usedBefore(c, productID) })

@@ -319,3 +319,36 @@ func TestRecordPublishedOnlyForAPublishedSolutionWithout(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentEditsAllCount adds lines from several goroutines at once:
+// each edit reads and writes under the solution's lock, so none is lost.
+func TestConcurrentEditsAllCount(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		if _, err := f.save(f.definition()); err != nil {
+			t.Fatal(err)
+		}
+		const n = 6
+		errs := make(chan error, n)
+		for range n {
+			go func() {
+				errs <- f.tx(func(ctx context.Context, tx *store.Tx) error {
+					_, err := configurator.Edit(ctx, tx, f.seller, f.solutionID, func(d *configurator.Definition) error {
+						d.Lines = append(d.Lines, configurator.Line{ProductID: f.disk.ID, Quantity: "1", Mode: configurator.Monthly, Period: 1})
+						return nil
+					})
+					return err
+				})
+			}()
+		}
+		for range n {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		c, err := configurator.ForSolution(context.Background(), db.Reader(), f.p.ID, f.solutionID)
+		if err != nil || len(c.Def.Lines) != 3+n || c.Revision != 1+n {
+			t.Fatalf("after %d concurrent edits: %d lines, revision %d (%v)", n, len(c.Def.Lines), c.Revision, err)
+		}
+	})
+}

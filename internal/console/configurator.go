@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -315,19 +316,21 @@ func (h *handler) editConfigurator(c *call) error {
 		return c.done("configurator.requested", solutionConfiguratorPath(id))
 	}
 	err := c.apply(f, func(ctx context.Context, tx *store.Tx) error {
-		w, err := configurator.Open(ctx, tx, c.p.PartnerID, id)
-		if err != nil {
-			return err
+		var changed configurator.Definition
+		_, err := configurator.Edit(ctx, tx, c.configuratorActor(), id, func(def *configurator.Definition) error {
+			if err := c.changeDefinition(f, def, op); err != nil {
+				return err
+			}
+			if !f.ok() {
+				return errFormFaults
+			}
+			changed = *def
+			return nil
+		})
+		if errors.Is(err, errFormFaults) {
+			return nil
 		}
-		var def configurator.Definition
-		if w.Configurator != nil {
-			def = w.Configurator.Def
-		}
-		if err := c.changeDefinition(f, &def, op); err != nil || !f.ok() {
-			return err
-		}
-		_, err = configurator.Save(ctx, tx, c.configuratorActor(), id, def)
-		return changedFieldError(err, def, op)
+		return changedFieldError(err, changed, op)
 	})
 	if err != nil {
 		return err
@@ -337,6 +340,9 @@ func (h *handler) editConfigurator(c *call) error {
 	}
 	return c.done("configurator.saved", solutionConfiguratorPath(id))
 }
+
+// errFormFaults stops an edit whose form already has its messages.
+var errFormFaults = errors.New("the form has faults")
 
 // changeDefinition applies the form's op to def: add_parameter,
 // add_line, add_tier, edit_line:I (its quantity formula), or
