@@ -561,3 +561,40 @@ func TestStaffIncentivePolicies(t *testing.T) {
 		}
 	})
 }
+
+// TestIncentivePagesInEnglish opens every page of the area in English: no
+// message is left as its key.
+func TestIncentivePagesInEnglish(t *testing.T) {
+	db := storetest.SQLite(t)
+	e := newEnv(t, db)
+	d := loadDemoPayouts(t, e.db)
+	rawKey := regexp.MustCompile(`\b(incentives?|performance|consumption|exports|common)\.[a-z_.]+\b`)
+	check := func(c *client, paths ...string) {
+		t.Helper()
+		for _, path := range paths {
+			resp, body := c.get(path)
+			if resp.StatusCode != http.StatusOK || !strings.Contains(body, `lang="en"`) {
+				t.Fatalf("%s: %d", path, resp.StatusCode)
+			}
+			if k := rawKey.FindString(body); k != "" {
+				t.Errorf("%s shows the key %s", path, k)
+			}
+		}
+	}
+	p := e.client()
+	p.signIn("distributor")
+	p.post("/console/locale", url.Values{"lang": {"en"}, "next": {"/console/home"}})
+	waiting := d.find(t, "distributor", incentive.PayoutPendingApplication, "")
+	check(p, "/console/home", "/console/performance", "/console/performance/exports", "/console/incentives", "/console/incentives/details",
+		"/console/incentives/statements", "/console/incentives/exports", "/console/incentives/payouts/"+waiting.ID+"/apply")
+	s := e.client()
+	s.signIn("finance")
+	s.post("/console/locale", url.Values{"lang": {"en"}, "next": {"/console/staff"}})
+	policies, _, err := incentive.ListPolicies(context.Background(), e.db.Reader(), incentive.PolicyFilter{Limit: 1})
+	if err != nil || len(policies) == 0 {
+		t.Fatalf("the demo's policies: %v", err)
+	}
+	check(s, "/console/staff/incentives", "/console/staff/incentives?state=error", "/console/staff/incentives/policies",
+		"/console/staff/incentives/policies/new", "/console/staff/incentives/policies/"+policies[0].ID+"/edit",
+		"/console/staff/incentives/payouts/"+d.find(t, "reseller-a", incentive.PayoutPendingInvoice, "").ID+"/pay")
+}
