@@ -363,6 +363,12 @@ func RequestPublication(ctx context.Context, tx *store.Tx, a Actor, solutionID s
 // approve publishes it and its solution (已发布); otherwise it returns to
 // the partner for editing with the reason, which is required.
 func SignOff(ctx context.Context, tx *store.Tx, psa Actor, id string, approve bool, comment string) (*Configurator, error) {
+	if tx.Dialect() == store.Postgres {
+		// Two PSAs deciding at once: the second sees the first's decision.
+		if _, err := tx.ExecContext(ctx, `SELECT id FROM configurators WHERE id = ? FOR UPDATE`, id); err != nil {
+			return nil, err
+		}
+	}
 	c, err := Get(ctx, tx, "", id)
 	if err != nil {
 		return nil, err
