@@ -20,11 +20,7 @@ import (
 // demoConfigurators are the demo partner's configurators by status.
 func demoConfigurators(t *testing.T, db *store.DB) map[string]*configurator.Configurator {
 	t.Helper()
-	var pid string
-	if err := db.Reader().QueryRowContext(context.Background(), `SELECT id FROM partners WHERE name = 'solution'`).Scan(&pid); err != nil {
-		t.Fatal(err)
-	}
-	all, err := configurator.Configurators(context.Background(), db.Reader(), pid, "")
+	all, err := configurator.Configurators(context.Background(), db.Reader(), partnerID(t, db, "solution"), "")
 	if err != nil {
 		t.Fatal(err)
 	}
