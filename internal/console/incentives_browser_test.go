@@ -3,6 +3,7 @@ package console_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -89,5 +90,22 @@ func TestBrowserIncentivePayoutStatuses(t *testing.T) {
 		t.Errorf("the home page's 业绩 chart has %d bars", n)
 	}
 	b.checkConsole("home")
+
+	// 业绩: the managers' table, the chart, and the export listed with its
+	// download once done.
+	b.menuTo("销售", "/console/performance")
+	if got := b.text("main h1"); got != "业绩" {
+		t.Errorf("the 业绩 page is %q", got)
+	}
+	managers := eval[[]string](b, `[...document.querySelectorAll("#managers tbody th")].map(th => th.textContent.trim())`)
+	if len(managers) < 2 || !strings.Contains(strings.Join(managers, "|"), "distributor-manager") {
+		t.Errorf("the managers' rows: %v", managers)
+	}
+	if n := eval[int](b, `document.querySelectorAll("#performance-chart svg rect.bar").length`); n != 12 {
+		t.Errorf("the 业绩 chart has %d bars", n)
+	}
+	b.clickAndLoad(`form.export-form button[value="csv"]`)
+	b.do("wait for the export", chromedp.Poll[chromedp.Void](`document.querySelector("#exports a.download") !== null`, chromedp.WithPollingInterval(200*time.Millisecond)))
+	b.checkConsole("业绩 exports")
 	b.signOut()
 }
