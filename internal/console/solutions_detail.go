@@ -58,14 +58,10 @@ type solutionMove struct {
 func (c *call) solutionFileRows(files []solution.File) []solutionFileRow {
 	out := make([]solutionFileRow, len(files))
 	for i, f := range files {
-		out[i] = solutionFileRow{File: f, Kind: c.t(solutionFileKey(f.Kind)), Href: solutionFileHref(f.UploadID)}
+		out[i] = solutionFileRow{File: f, Kind: c.t(solutionFileKey(f.Kind)), Href: fileHref(f.UploadID)}
 	}
 	return out
 }
-
-// solutionFileHref is where a material downloads: the upload package's
-// route, which gives the file to its partner and to provider staff only.
-func solutionFileHref(uploadID string) string { return "/console/files/" + uploadID }
 
 func (h *handler) solutionPage(c *call) error {
 	s, err := solution.Get(c.r.Context(), h.app.DB.Reader(), solution.Viewer{PartnerID: c.p.PartnerID}, c.r.PathValue("id"))

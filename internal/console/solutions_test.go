@@ -350,3 +350,35 @@ func TestSolutionEditReturned(t *testing.T) {
 		}
 	})
 }
+
+// A solution's materials download for its partner and for the PSA, and
+// answer not found to another partner.
+func TestSolutionMaterialsDownload(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e, owner := signedIn(t, db, "solution")
+		psa, stranger := e.client(), e.client()
+		psa.signIn("psa")
+		stranger.signIn("reseller")
+		s := solutionsOf(t, db, "solution")[solution.JointDesign]
+		_, body := owner.get("/console/solutions/" + s.ID)
+		links := regexp.MustCompile(`<a href="(/console/files/[^"]+)" class="download">`).FindAllStringSubmatch(body, -1)
+		if len(links) != len(solution.FileKinds) {
+			t.Fatalf("%d download links on the partner's page", len(links))
+		}
+		_, staffBody := psa.get("/console/staff/solutions/" + s.ID)
+		for _, l := range links {
+			if !strings.Contains(staffBody, `href="`+l[1]+`"`) {
+				t.Errorf("the PSA's page lacks %s", l[1])
+			}
+			for who, c := range map[string]*client{"owner": owner, "psa": psa} {
+				resp, got := c.get(l[1])
+				if resp.StatusCode != http.StatusOK || !strings.HasPrefix(got, "%PDF-") || resp.Header.Get("Content-Type") != upload.PDF {
+					t.Errorf("%s downloading %s: %d %s", who, l[1], resp.StatusCode, resp.Header.Get("Content-Type"))
+				}
+			}
+			if resp, _ := stranger.get(l[1]); resp.StatusCode != http.StatusNotFound {
+				t.Errorf("another partner downloading %s: %d", l[1], resp.StatusCode)
+			}
+		}
+	})
+}
