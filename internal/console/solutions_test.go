@@ -382,3 +382,40 @@ func TestSolutionMaterialsDownload(t *testing.T) {
 		}
 	})
 }
+
+// Every page of 解决方案构建 and 解决方案审批 in English, for every status and
+// the inbox: no message is left as its key.
+func TestSolutionPagesInEnglish(t *testing.T) {
+	db := storetest.SQLite(t)
+	e := newEnv(t, db)
+	rawKey := regexp.MustCompile(`\b(solutions?|staff_solutions|common|opportunity\.industry)\.[a-z_.]+\b`)
+	check := func(c *client, paths ...string) {
+		t.Helper()
+		for _, path := range paths {
+			resp, body := c.get(path)
+			if resp.StatusCode != http.StatusOK || !strings.Contains(body, `lang="en"`) {
+				t.Fatalf("%s: %d", path, resp.StatusCode)
+			}
+			if k := rawKey.FindString(body); k != "" {
+				t.Errorf("%s shows the key %s", path, k)
+			}
+		}
+	}
+	p := e.client()
+	p.signIn("solution")
+	p.post("/console/locale", url.Values{"lang": {"en"}, "next": {"/console/home"}})
+	s := e.client()
+	s.signIn("psa")
+	s.post("/console/locale", url.Values{"lang": {"en"}, "next": {"/console/staff"}})
+	partnerPaths := []string{"/console/solutions", "/console/solutions/new", "/console/inbox"}
+	staffPaths := []string{"/console/staff/solutions", "/console/staff/solutions?awaiting=1", "/console/inbox"}
+	for status, sol := range solutionsOf(t, db, "solution") {
+		partnerPaths = append(partnerPaths, "/console/solutions/"+sol.ID)
+		staffPaths = append(staffPaths, "/console/staff/solutions/"+sol.ID)
+		if solution.Editable(status) {
+			partnerPaths = append(partnerPaths, "/console/solutions/"+sol.ID+"/edit")
+		}
+	}
+	check(p, partnerPaths...)
+	check(s, staffPaths...)
+}
