@@ -57,12 +57,8 @@ func (c *client) postFiles(path string, form url.Values, files map[string][]byte
 // solutionsOf lists a partner's solutions by status.
 func solutionsOf(t *testing.T, db *store.DB, partner string) map[string]*solution.Solution {
 	t.Helper()
-	ctx := context.Background()
-	var pid string
-	if err := db.Reader().QueryRowContext(ctx, `SELECT id FROM partners WHERE name = ?`, partner).Scan(&pid); err != nil {
-		t.Fatal(err)
-	}
-	list, _, err := solution.List(ctx, db.Reader(), solution.Filter{Viewer: solution.Viewer{PartnerID: pid}, Limit: 500})
+	list, _, err := solution.List(context.Background(), db.Reader(), solution.Filter{Viewer: solution.Viewer{PartnerID: partnerID(t, db, partner)},
+		Limit: 500})
 	if err != nil {
 		t.Fatal(err)
 	}
