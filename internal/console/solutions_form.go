@@ -103,20 +103,21 @@ func (h *handler) renderSolutionForm(c *call, status int, s *solution.Solution, 
 // messages are on the form.
 var errSolutionMissing = errors.New("solution fields missing")
 
-// solutionStores holds each handler's store of uploaded files.
-var solutionStores sync.Map // *handler → *upload.Store
+// uploadStores holds each handler's store of uploaded files.
+var uploadStores sync.Map // *handler → *upload.Store
 
-// uploadStore is where the console keeps uploaded materials: the store
-// the environment configures (upload.FromEnv), opened once per server.
+// uploadStore is where the console keeps uploaded files (a solution's
+// materials, the downloads of files.go): the store the environment
+// configures (upload.FromEnv), opened once per server.
 func (h *handler) uploadStore(ctx context.Context) (*upload.Store, error) {
-	if s, ok := solutionStores.Load(h); ok {
+	if s, ok := uploadStores.Load(h); ok {
 		return s.(*upload.Store), nil
 	}
 	s, err := upload.FromEnv(ctx, h.app.DB)
 	if err != nil {
 		return nil, err
 	}
-	actual, _ := solutionStores.LoadOrStore(h, s)
+	actual, _ := uploadStores.LoadOrStore(h, s)
 	return actual.(*upload.Store), nil
 }
 

@@ -571,3 +571,40 @@ func TestDetach(t *testing.T) {
 		f.refused(t, before, err, "solution.not_editable", "")
 	})
 }
+
+// Two PSAs deciding the same submission at once: one approves or returns
+// it, the other is refused on the status, and the timeline has one
+// decision.
+func TestConcurrentDecisions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		s := f.complete(t, "Contended")
+		f.mustMove(t, f.seller, s.ID, solution.Submit, "", solution.JointApproval)
+		other := solution.Actor{Side: solution.PSA, UserID: f.psa.ID, Name: "psa-2"}
+		errs := make(chan error, 2)
+		go func() { _, err := f.move(t, f.psaA, s.ID, solution.Approve, ""); errs <- err }()
+		go func() { _, err := f.move(t, other, s.ID, solution.Return, "not yet"); errs <- err }()
+		var refused int
+		for range 2 {
+			if err := <-errs; err != nil {
+				if key(err) != "solution.wrong_status" {
+					t.Fatalf("the losing decision: %v", err)
+				}
+				refused++
+			}
+		}
+		if refused != 1 {
+			t.Fatalf("%d decisions refused, want 1", refused)
+		}
+		st := f.state(t, s.ID)
+		decisions := 0
+		for _, e := range st.Timeline {
+			if e.Action == solution.Approve || e.Action == solution.Return {
+				decisions++
+			}
+		}
+		if decisions != 1 || (st.S.Status != solution.JointDesign && st.S.Status != solution.Returned) {
+			t.Fatalf("%d decisions, status %s", decisions, st.S.Status)
+		}
+	})
+}
