@@ -109,7 +109,9 @@ var listenLine = regexp.MustCompile(`listening on (http://\S+)`)
 
 func waitForAddr(t testing.TB, out *syncBuffer, done chan error) string {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	// serve --demo loads the demo data set before it listens: some seconds
+	// on a quiet machine, much more on PostgreSQL on a loaded one.
+	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
 		if m := listenLine.FindStringSubmatch(out.String()); m != nil {
 			return m[1]
@@ -120,7 +122,7 @@ func waitForAddr(t testing.TB, out *syncBuffer, done chan error) string {
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
-	t.Fatal("serve did not start within 30s")
+	t.Fatal("serve did not start within 2 minutes")
 	return ""
 }
 
