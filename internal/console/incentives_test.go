@@ -282,6 +282,9 @@ func TestIncentiveStatementsConfirm(t *testing.T) {
 			if !strings.Contains(row, `class="status">`+status+`<`) || strings.Contains(row, "/confirm") != (st.Status == incentive.StatusToConfirm) {
 				t.Errorf("%s (%s): %s", st.Month, st.Status, row)
 			}
+			if st.Carried() != strings.Contains(row, "结转至下月") {
+				t.Errorf("%s carries %d: %s", st.Month, st.CarryOut, row)
+			}
 			switch st.Status {
 			case incentive.StatusEstimated:
 				estimate = st
