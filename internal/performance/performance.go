@@ -110,10 +110,6 @@ type Report struct {
 	Total  Figures
 }
 
-// MaxMonths is the longest range a report covers: the months whose
-// consumption can be queried.
-const MaxMonths = bill.HistoryMonths
-
 // ParseRange reads a month range as the console writes it ("2026-07",
 // "2026-12"); empty ends default to the last six months up to now's. The
 // range must lie in the queryable window (bill.Window).
