@@ -252,9 +252,22 @@ func queryIDs(ctx context.Context, q store.Queryer, query string, args ...any) (
 func applyDraw(ctx context.Context, tx *store.Tx, r *Run) error {
 	now := store.Micros(tx.Now)
 	if tx.Dialect() == store.Postgres {
-		_, err := tx.ExecContext(ctx, `UPDATE delivery_projects SET evaluation = CASE WHEN id = ANY(?::text[]) THEN ? ELSE ? END,
-			sampling_run_id = ?, updated_at = ? WHERE id = ANY(?::text[])`,
-			pgArray(r.Drawn), EvidenceRequired, NotSampled, r.ID, now, pgArray(r.Candidates))
+		drawn := make(map[string]bool, len(r.Drawn))
+		for _, id := range r.Drawn {
+			drawn[id] = true
+		}
+		evaluations := make([]string, len(r.Candidates))
+		for i, id := range r.Candidates {
+			evaluations[i] = NotSampled
+			if drawn[id] {
+				evaluations[i] = EvidenceRequired
+			}
+		}
+		// Joined with the lists unnested, PostgreSQL hashes them; "id =
+		// ANY(array)" would scan the array for every row.
+		_, err := tx.ExecContext(ctx, `UPDATE delivery_projects d SET evaluation = x.evaluation, sampling_run_id = ?, updated_at = ?
+			FROM unnest(?::text[], ?::text[]) AS x(id, evaluation) WHERE d.id = x.id`,
+			r.ID, now, pgArray(r.Candidates), pgArray(evaluations))
 		return err
 	}
 	res, err := tx.ExecContext(ctx, `UPDATE delivery_projects SET evaluation = ?, sampling_run_id = ?, updated_at = ? WHERE evaluation = ?`,
@@ -268,8 +281,8 @@ func applyDraw(ctx context.Context, tx *store.Tx, r *Run) error {
 	return setEvaluation(ctx, tx, r.Drawn, EvidenceRequired, r.ID, now)
 }
 
-// pgArray writes ids (uuids: no quotes or commas to escape) as a PostgreSQL
-// array literal.
+// pgArray writes ids and state names (no quotes, commas or braces to
+// escape) as a PostgreSQL array literal.
 func pgArray(list []string) string { return "{" + strings.Join(list, ",") + "}" }
 
 func setEvaluation(ctx context.Context, tx *store.Tx, projectIDs []string, evaluation, runID string, now int64) error {
