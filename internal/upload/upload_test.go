@@ -277,3 +277,14 @@ func TestDiscardRemovesRowAndBytes(t *testing.T) {
 		}
 	})
 }
+
+func FuzzCleanName(f *testing.F) {
+	f.Add(`..\..\boot.ini`)
+	f.Add("a/b/验收报告.pdf")
+	f.Fuzz(func(t *testing.T, name string) {
+		got := upload.CleanName(name)
+		if strings.ContainsAny(got, "/\\\x00\r\n") || len(got) > 200 || got == ".." || got == "." {
+			t.Fatalf("CleanName(%q) = %q", name, got)
+		}
+	})
+}
