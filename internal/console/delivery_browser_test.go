@@ -131,7 +131,7 @@ func TestBrowserDeliveryEvidence(t *testing.T) {
 	if got := b.text("#flow"); got != "举证材料已提交，正在评估。" {
 		t.Errorf("after submitting: %q", got)
 	}
-	if got := b.text("#rounds"); !strings.Contains(got, "验收报告.pdf") || !strings.Contains(got, "评估中") {
+	if got := b.text("#rounds"); !strings.Contains(got, "第 1 次提交 · 评估中") || !strings.Contains(got, "验收报告.pdf") {
 		t.Errorf("the round shown: %q", got)
 	}
 	if dead := b.deadLinks(); len(dead) > 0 {

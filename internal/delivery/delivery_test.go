@@ -519,7 +519,7 @@ func TestEvidenceAndEvaluation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(rounds) != 2 || rounds[0].Round != 2 || rounds[0].Result != delivery.Passed || rounds[0].Score != 92 ||
+		if len(rounds) != 2 || rounds[0].Number != 2 || rounds[0].Result != delivery.Passed || rounds[0].Score != 92 ||
 			rounds[1].Result != delivery.Rejected || rounds[1].Comment != "验收报告缺少客户签字" {
 			t.Fatalf("rounds: %+v", rounds)
 		}

@@ -194,7 +194,7 @@ func Evaluate(ctx context.Context, tx *store.Tx, evaluator, id string, v Verdict
 
 // Round is one evidence submission with its files and evaluation.
 type Round struct {
-	Round       int
+	Number      int // 1 for the first submission
 	Note        string
 	SubmittedBy string
 	SubmittedAt time.Time
@@ -222,7 +222,7 @@ func Rounds(ctx context.Context, q store.Queryer, v Viewer, id string) ([]Round,
 	for rows.Next() {
 		var r Round
 		var submitted, evaluated int64
-		if err := rows.Scan(&r.Round, &r.Note, &r.SubmittedBy, &submitted, &r.Result, &r.Score, &r.Comment, &r.EvaluatedBy, &evaluated); err != nil {
+		if err := rows.Scan(&r.Number, &r.Note, &r.SubmittedBy, &submitted, &r.Result, &r.Score, &r.Comment, &r.EvaluatedBy, &evaluated); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -270,7 +270,7 @@ func Rounds(ctx context.Context, q store.Queryer, v Viewer, id string) ([]Round,
 	}
 	for _, pl := range places {
 		for i := range out {
-			if out[i].Round == pl.round {
+			if out[i].Number == pl.round {
 				out[i].Files[pl.item] = append(out[i].Files[pl.item], byID[pl.fileID])
 			}
 		}
