@@ -13,6 +13,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"partnercenter/internal/partner"
+	"partnercenter/internal/store"
+	"partnercenter/internal/store/storetest"
 )
 
 // The signer reproduces the worked example of AWS's Signature Version 4
@@ -120,3 +124,50 @@ func TestNewS3RefusesIncompleteConfig(t *testing.T) {
 		}
 	}
 }
+
+// A store on the S3 backend keeps its bytes in the bucket and serves them
+// back through Open; a file refused by its rule never reaches the bucket.
+func TestStoreOnS3(t *testing.T) {
+	fake := &fakeS3{objects: map[string][]byte{}, types: map[string]string{}}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	s3, err := NewS3(S3Config{Endpoint: srv.URL, Bucket: "files", AccessKey: "AK", SecretKey: "SK"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := storetest.SQLite(t)
+	ctx := context.Background()
+	var partnerID string
+	if err := db.InTx(ctx, func(tx *store.Tx) error {
+		p, err := partner.Create(ctx, tx, partner.NewPartner{Name: "owner", Type: partner.Reseller, Stage: partner.Certified})
+		partnerID = p.ID
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	files := New(db, s3)
+	if _, err := files.Save(ctx, Upload{PartnerID: partnerID, Kind: "test.s3", Name: "x.pdf", Body: strings.NewReader("<html></html>")}); err == nil {
+		t.Fatal("an HTML file was accepted")
+	}
+	if len(fake.objects) != 0 {
+		t.Fatalf("a refused file reached the bucket")
+	}
+	f, err := files.Save(ctx, Upload{PartnerID: partnerID, Kind: "test.s3", Name: "报告.pdf", Body: strings.NewReader("%PDF-1.7 body")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := fake.objects["/files/"+f.ID]; !ok || files.Location() != srv.URL+"/files/" {
+		t.Fatalf("the object is not in the bucket (%s)", files.Location())
+	}
+	_, body, err := files.Open(ctx, partnerID, f.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(body)
+	body.Close()
+	if string(data) != "%PDF-1.7 body" {
+		t.Errorf("read back %q", data)
+	}
+}
+
+func init() { RegisterKind("test.s3", Rule{MaxBytes: 1 << 10, Types: []string{PDF}}) }
