@@ -27,7 +27,7 @@ func TestBrowserCoupons(t *testing.T) {
 	if got := b.text(".tabs a.active"); got != "代金券额度" {
 		t.Errorf("the active tab is %q", got)
 	}
-	b.clickAndLoad(`#list td.ops > a[href^="/console/vouchers/quotas/"]`)
+	b.clickAndLoad(`#list td.ops > a[href="/console/vouchers/quotas/` + demoQuota(t, db, "distributor", coupon.VoucherQuota).ID + `"]`)
 	if got := b.text("main"); !strings.Contains(got, "200,000.00") || !strings.Contains(got, "该额度发放的优惠券") || !strings.Contains(got, "共 13 条") {
 		t.Errorf("the quota's details: %q", got)
 	}

@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"net/url"
@@ -32,13 +33,16 @@ func demoCoupons(t *testing.T, db *store.DB, typ, status int) []*coupon.Coupon {
 	return list
 }
 
+// demoQuota is the provider's main demo grant of a type to a partner: its
+// largest quota (a partner may also hold smaller ones, such as an incentive
+// paid out as voucher quota).
 func demoQuota(t *testing.T, db *store.DB, partner string, quotaType int) *coupon.Quota {
 	t.Helper()
 	list, _, err := coupon.ListQuotas(context.Background(), db.Reader(), coupon.QuotaFilter{PartnerID: partnerID(t, db, partner), Type: &quotaType})
 	if err != nil || len(list) == 0 {
 		t.Fatalf("demo quota of %s: %v", partner, err)
 	}
-	return list[0]
+	return slices.MaxFunc(list, func(a, b *coupon.Quota) int { return cmp.Compare(a.Granted, b.Granted) })
 }
 
 func expectAll(t *testing.T, what, body string, has ...string) {
@@ -57,7 +61,8 @@ func TestCouponLists(t *testing.T) {
 			path, total string
 			has         []string
 		}{
-			{"/console/vouchers", "1", []string{"代金券额度", "已发放代金券", "已发放代金券额度", "操作记录", "200,000.00", "5,000.00", ">发放<"}},
+			// The provider's grant and the incentive paid as voucher quota.
+			{"/console/vouchers", "2", []string{"代金券额度", "已发放代金券", "已发放代金券额度", "操作记录", "200,000.00", "5,000.00", ">发放<"}},
 			{"/console/vouchers?tab=coupons", "13", []string{"已回收", "已过期", "可使用", ">回收<", "批量回收"}},
 			{"/console/vouchers?tab=coupons&status=4", "3", []string{"已过期"}},
 			{"/console/vouchers?tab=coupons&customer=dist-cust01", "1", []string{"已回收", "dist-cust01"}},

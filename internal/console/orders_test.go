@@ -69,16 +69,12 @@ func orderSetup(t *testing.T, db *store.DB) *orderFixture {
 		if _, err := order.SetAuthorisation(ctx, tx, token, false); err != nil {
 			return err
 		}
-		voucher := coupon.VoucherQuota
-		quotas, _, err := coupon.ListQuotas(ctx, tx, coupon.QuotaFilter{PartnerID: f.dist, Type: &voucher})
-		if err != nil || len(quotas) == 0 {
-			t.Fatalf("the distributor's voucher quota: %v", err)
-		}
+		quota := demoQuota(t, db, "distributor", coupon.VoucherQuota)
 		for _, c := range []struct {
 			service string
 			id      *string
 		}{{ecsService, &f.ecsCoupon}, {ebsService, &f.ebsCoup}} {
-			res, err := coupon.Issue(ctx, tx, coupon.IssueRequest{PartnerID: f.dist, QuotaID: quotas[0].ID, CustomerIDs: []string{f.cust},
+			res, err := coupon.Issue(ctx, tx, coupon.IssueRequest{PartnerID: f.dist, QuotaID: quota.ID, CustomerIDs: []string{f.cust},
 				FaceValue: 50_00, ServiceTypes: []string{c.service}, Operator: "tester"})
 			if err != nil {
 				return err
