@@ -143,7 +143,9 @@ func demoPayoutRun(ctx context.Context, db *store.DB, partnerID string, m bill.M
 	}
 	grant := incentive.QuotaGranter(coupon.Grant)
 	if d.failed {
-		grant = func(context.Context, *store.Tx, coupon.NewQuota, string) (*coupon.Quota, error) { return nil, errDemoQuotaService }
+		grant = func(context.Context, *store.Tx, coupon.NewQuota, string) (*coupon.Quota, error) {
+			return nil, errDemoQuotaService
+		}
 	}
 	_, err = incentive.PayPayoutWith(ctx, db, p.ID, incentive.Payment{Reference: "BOC-" + m.Key() + "-0001", By: "finance"}, grant)
 	if d.failed && errors.Is(err, incentive.ErrVoucherFailed) {
