@@ -119,7 +119,7 @@ var _ = register(
 	entry{"delivery.rate_hint", "留空使用配置的比例", "Empty: the configured rate"},
 	entry{"delivery.seed_hint", "留空则随机生成；指定种子可复现公开的抽样", "Empty: a random seed; a given seed reproduces a published draw"},
 	entry{"delivery.settings", "定时抽样设置", "Scheduled sampling"},
-	entry{"delivery.settings_now", "当前：抽样比例 %s%%，每 %d 天抽样一次", "Now: %s%% every %d days"},
+	entry{"delivery.settings_now", "当前：抽样比例 %s%%，每 %d 天抽样一次", "Now: %s%%, every %d days"},
 	entry{"delivery.interval_days", "抽样周期（天）", "Interval (days)"},
 	entry{"delivery.runs", "抽样记录", "Sampling runs"},
 	entry{"delivery.run_at", "抽样时间", "Run at"},
