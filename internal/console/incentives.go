@@ -277,7 +277,7 @@ func (h *handler) payoutForm(c *call, step payoutStep) error {
 			if err != nil {
 				return err
 			}
-			return audit.Record(ctx, tx, audit.Change{PartnerID: c.p.PartnerID, Action: "incentive.payout_" + step.name,
+			return audit.Record(ctx, tx, audit.Change{PartnerID: c.p.PartnerID, Action: "incentive.payout." + step.name,
 				ObjectType: "incentive_payout", ObjectID: p.ID, Before: map[string]any{"status": p.Status, "method": p.Method},
 				After: map[string]any{"status": after.Status, "method": after.Method, "invoice_number": after.InvoiceNumber}})
 		})
@@ -362,4 +362,11 @@ func (h *handler) confirmStatement(c *call) error {
 		return err
 	}
 	return c.done("incentives.confirmed", back)
+}
+
+// The payout steps' audit actions are built from the step's name; listed
+// here so that their labels are checked like the literal ones.
+func init() {
+	knownActions = append(knownActions, "incentive.payout.apply", "incentive.payout.invoice", "incentive.payout.approve",
+		"incentive.payout.retry", "incentive.payout.pay")
 }

@@ -163,7 +163,7 @@ func (h *handler) staffPayoutAction(c *call, action, flash string, change func(c
 
 func (h *handler) auditPayout(ctx context.Context, action string, before, after *incentive.Payout) error {
 	return h.app.DB.InTx(ctx, func(tx *store.Tx) error {
-		return audit.Record(ctx, tx, audit.Change{PartnerID: before.PartnerID, Action: "incentive.payout_" + action, ObjectType: "incentive_payout",
+		return audit.Record(ctx, tx, audit.Change{PartnerID: before.PartnerID, Action: "incentive.payout." + action, ObjectType: "incentive_payout",
 			ObjectID: before.ID, Before: map[string]any{"status": before.Status}, After: map[string]any{"status": after.Status,
 				"quota_id": after.QuotaID, "transfer_id": after.TransferID, "reference": after.BankReference}})
 	})
