@@ -95,6 +95,11 @@ func TestSolutionList(t *testing.T) {
 		if len(rows) != len(solution.Statuses) {
 			t.Fatalf("%d rows, want one per status", len(rows))
 		}
+		// The configuration centre is reachable from the list, whatever the
+		// solutions' statuses (a published one's lists live there).
+		if !strings.Contains(body, `id="configurator-center"`) || !strings.Contains(body, `href="/console/solutions/center"`) {
+			t.Error("the list has no way to 解决方案配置中心")
+		}
 		for _, h := range []string{"解决方案名称", "行业", "状态", "更新时间", "操作"} {
 			if !strings.Contains(body, "<th scope=\"col\">"+h+"</th>") {
 				t.Errorf("no column %s", h)
