@@ -37,10 +37,10 @@ type demoMessage struct {
 var demoSolutions = []demoSolution{
 	{name: "智慧园区一体化解决方案", industry: "manufacturing", description: "园区安防、能耗与访客管理的一体化平台，基于云上物联网与视频分析服务。"},
 	{name: "银行核心系统上云解决方案", industry: "finance", description: "分布式核心账务系统迁移上云，两地三中心容灾。",
-		moves: []demoMove{{action: solution.Submit}},
+		moves:  []demoMove{{action: solution.Submit}},
 		thread: []demoMessage{{solution.Partner, "联合立项材料中的容灾架构图是否需要单独提交？"}}},
 	{name: "零售全渠道会员中台", industry: "retail", description: "统一会员、积分与营销活动，打通线上商城与门店收银。",
-		moves: []demoMove{{action: solution.Submit}, {action: solution.Return, reason: "功能清单缺少与云服务的对应关系，请按产品维度补充后重新提交。"}},
+		moves:  []demoMove{{action: solution.Submit}, {action: solution.Return, reason: "功能清单缺少与云服务的对应关系，请按产品维度补充后重新提交。"}},
 		thread: []demoMessage{{solution.Partner, "退回意见中的“对应关系”需要细化到规格吗？"}, {solution.PSA, "细化到产品和计费方式即可，规格在配置器中体现。"}}},
 	{name: "工业互联网设备预测性维护", industry: "manufacturing", description: "设备数据采集、时序存储与故障预测模型。",
 		moves: []demoMove{{action: solution.Submit}, {action: solution.Approve}}},
