@@ -93,18 +93,6 @@ func (b *moveBatcher) apply(batch []*pendingMove) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	err := b.db.InTx(ctx, func(tx *store.Tx) error {
-		if tx.Dialect() == store.Postgres {
-			// Plan the batch's statements for their arguments. A prepared
-			// statement's generic plan is fixed from the table as it was when
-			// the plan was made: the replay read's, made while 调账记录 was
-			// small, scanned the whole table long after it had grown (5 to
-			// 7 ms a batch instead of 0.7, until an autovacuum ANALYZE
-			// happened to replan it), which halved the throughput of a
-			// fresh database in some runs.
-			if _, err := tx.ExecContext(ctx, `SET LOCAL plan_cache_mode = force_custom_plan`); err != nil {
-				return err
-			}
-		}
 		moves := make([]funds.CustomerMove, len(batch))
 		for i, p := range batch {
 			moves[i] = p.move
