@@ -2,14 +2,18 @@ package api
 
 import (
 	"net/http"
+	"slices"
 
 	"partnercenter/internal/auth"
 )
 
-// routes is the API's route table. The API document (openapi/openapi.json)
-// describes exactly these operations; TestDocumentMatchesRoutes holds the
-// two together.
-var routes = []Route{
+// routes is the API's route table: the BSS-compatible operations and the
+// co-selling extension below, then each further extension's table from its
+// own file. The API document (openapi/) describes exactly these operations;
+// TestDocumentMatchesRoutes holds the two together.
+var routes = slices.Concat(bssRoutes, invoiceRoutes, incentiveRoutes, solutionRoutes, deliveryRoutes, webhookRoutes, accessRoutes)
+
+var bssRoutes = []Route{
 	// Customers.
 	{Method: http.MethodPost, Pattern: "/v2/partners/sub-customers", OperationID: "CreateSubCustomer", Mutates: true, Handle: createSubCustomer},
 	{Method: http.MethodPost, Pattern: "/v2/partners/sub-customers/query", OperationID: "ListSubCustomers", Handle: listSubCustomers},

@@ -91,23 +91,29 @@ const (
 	PermDelivery       Permission = "delivery.manage"
 	PermStaffSolutions Permission = "staff.solutions"
 	PermStaffDelivery  Permission = "staff.delivery"
+
+	// Capability openness: the partner's 接入配置 (its sales platform,
+	// access keys, callbacks); the provider's view of every key, with the
+	// power to revoke one.
+	PermAccess      Permission = "access.manage"
+	PermStaffAccess Permission = "staff.access"
 )
 
 var staffPermissions = map[Role][]Permission{
 	StaffAdmin: {PermStaffPartners, PermStaffAudit, PermStaffHome, PermStaffFinance, PermStaffOpportunities, PermStaffCatalogue,
-		PermStaffInvoices, PermStaffIncentives, PermStaffSolutions, PermStaffDelivery},
+		PermStaffInvoices, PermStaffIncentives, PermStaffSolutions, PermStaffDelivery, PermStaffAccess},
 	StaffFinance:   {PermStaffHome, PermStaffFinance, PermStaffInvoices, PermStaffIncentives},
 	StaffPSM:       {PermStaffHome, PermStaffOpportunityReview, PermStaffOpportunities},
 	StaffPDM:       {PermStaffHome, PermStaffOpportunityReview},
 	StaffBD:        {PermStaffHome, PermStaffOpportunities},
 	StaffPSA:       {PermStaffHome, PermStaffSolutions},
 	StaffEvaluator: {PermStaffHome, PermStaffDelivery},
-	StaffSupport:   {PermStaffHome, PermStaffAudit},
+	StaffSupport:   {PermStaffHome, PermStaffAudit, PermStaffAccess},
 }
 
 var partnerPermissions = map[Role][]Permission{
 	PartnerAdmin: {PermOrgManage, PermAuditView, PermProfileView, PermResellerView, PermResellerManage, PermCustomerView,
-		PermCustomerManage, PermFundsView, PermFundsMove, PermInvoice, PermIncentive, PermPerformanceView, PermSolution, PermDelivery},
+		PermCustomerManage, PermFundsView, PermFundsMove, PermInvoice, PermIncentive, PermPerformanceView, PermSolution, PermDelivery, PermAccess},
 	PartnerFinance:  {PermProfileView, PermCustomerView, PermFundsView, PermFundsMove, PermInvoice, PermIncentive, PermPerformanceView},
 	PartnerSales:    {PermProfileView, PermResellerView, PermCustomerView, PermCustomerManage, PermPerformanceView},
 	PartnerManager:  {PermProfileView, PermCustomerAssigned, PermPerformanceView},

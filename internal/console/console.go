@@ -188,6 +188,12 @@ func (h *handler) routesTable() {
 	h.configuratorRoutes()
 	// 项目交付评价 and the evaluators' side (delivery*.go).
 	h.deliveryRoutes()
+	// 能力开放: 接入配置 with its access keys, and the provider's view of
+	// every key (access*.go).
+	h.accessRoutes()
+	// 能力开放: callbacks, their delivery log, re-send and test event
+	// (webhooks*.go).
+	h.webhookRoutes()
 }
 
 func perms(p ...auth.Permission) []auth.Permission { return p }

@@ -53,6 +53,7 @@ var partnerMenu = []menuEntry{
 	{"support", "nav.service_support", ""},
 	{"support/openness", "nav.capability_openness", ""},
 	{"support/openness/access", "nav.access_config", "/console/access"},
+	{"support/openness/webhooks", "nav.webhooks", "/console/access/webhooks"},
 	{"org", "nav.org", ""},
 	{"org/users", "nav.sub_accounts", "/console/org"},
 	{"org/invitations", "nav.reseller_invitations", "/console/org/invitations"},
@@ -86,6 +87,7 @@ var staffMenu = []menuEntry{
 	{"solutions", "nav.staff_solutions", "/console/staff/solutions"},
 	{"configurators", "nav.staff_configurators", "/console/staff/solutions/configurators"},
 	{"delivery", "nav.staff_delivery", "/console/staff/delivery"},
+	{"access_keys", "nav.staff_access_keys", "/console/staff/access-keys"},
 	{"audit", "nav.audit", "/console/audit"},
 }
 

@@ -42,6 +42,8 @@ var _ = register(
 	entry{"nav.service_support", "服务支持", "Service and support"},
 	entry{"nav.capability_openness", "能力开放", "Capability openness"},
 	entry{"nav.access_config", "接入配置", "Access configuration"},
+	entry{"nav.webhooks", "事件回调", "Callbacks"},
+	entry{"nav.staff_access_keys", "访问密钥", "Access keys"},
 	entry{"nav.org", "组织管理", "Organisation"},
 	entry{"nav.sub_accounts", "子账号管理", "Sub-accounts"},
 	entry{"nav.audit", "审计日志", "Audit log"},

@@ -1,0 +1,4 @@
+package api
+
+// accessRoutes are the API operations of this file's extension.
+var accessRoutes = []Route{}

@@ -1,0 +1,4 @@
+package api
+
+// invoiceRoutes are the API operations of this file's extension.
+var invoiceRoutes = []Route{}

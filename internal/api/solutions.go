@@ -1,0 +1,4 @@
+package api
+
+// solutionRoutes are the API operations of this file's extension.
+var solutionRoutes = []Route{}

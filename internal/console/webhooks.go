@@ -1,0 +1,4 @@
+package console
+
+// webhookRoutes registers the callback pages.
+func (h *handler) webhookRoutes() {}
