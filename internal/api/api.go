@@ -11,6 +11,7 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"mime"
 	"net/http"
 	"os"
 	"strconv"
@@ -185,9 +186,32 @@ func (s *service) operation(rt Route) http.Handler {
 			return
 		}
 		res, err := rt.Handle(c)
+		if f, ok := res.(*fileAnswer); ok && err == nil {
+			f.write(w)
+			return
+		}
 		status, out := s.render(r, res, err)
 		writeBody(w, status, out)
 	})
+}
+
+// fileAnswer is a handler's answer that is a file rather than JSON (a
+// download, such as an electronic invoice); errors still answer as JSON.
+// Only operations that do not mutate may answer one: an Idempotency-Key
+// stores JSON answers.
+type fileAnswer struct {
+	ContentType string
+	Name        string // the file name offered to save it under
+	Body        []byte
+}
+
+func (f *fileAnswer) write(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Content-Type", f.ContentType)
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
+	h.Set("Content-Length", strconv.Itoa(len(f.Body)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(f.Body)
 }
 
 // allow applies the per-key rate limit.
