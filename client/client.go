@@ -84,7 +84,8 @@ func IdempotencyKey(key string) CallOption {
 }
 
 // do sends one signed request: query (may be nil) in the URL, in (may be
-// nil) as the JSON body, and decodes a 2xx answer into out (may be nil).
+// nil) as the JSON body, and decodes a 2xx answer into out (may be nil; a
+// *[]byte takes the answer's bytes undecoded).
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, in, out any, opts ...CallOption) error {
 	var body []byte
 	if in != nil {
@@ -131,6 +132,11 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		return e
 	}
 	if out == nil || len(answer) == 0 {
+		return nil
+	}
+	if raw, ok := out.(*[]byte); ok {
+		// A download (a PDF): the answer's bytes as they came.
+		*raw = answer
 		return nil
 	}
 	if err := json.Unmarshal(answer, out); err != nil {
