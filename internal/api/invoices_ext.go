@@ -1,4 +1,362 @@
 package api
 
+import (
+	"net/http"
+
+	"partnercenter/internal/auth"
+	"partnercenter/internal/invoice"
+	"partnercenter/internal/store"
+)
+
+// 发票管理 (销售 > 账务 > 发票管理) in the API, our extension under the BSS
+// conventions: what a partner does on the console's 发票信息 and 开票申请
+// tabs — its invoice information under the one-record rule, the invoiceable
+// amount, requests against it with their timeline, 签收, 退票 and the
+// electronic invoice. Provider finance's review and issuing stay in the
+// back office. The rules are the invoice package's; another partner's ids
+// answer not found.
+
 // invoiceRoutes are the API operations of this file's extension.
-var invoiceRoutes = []Route{}
+var invoiceRoutes = []Route{
+	{Method: http.MethodGet, Pattern: "/v2/partners/invoices/infos", OperationID: "ListInvoiceInfos", Permission: auth.PermInvoice, Handle: listInvoiceInfos},
+	{Method: http.MethodPost, Pattern: "/v2/partners/invoices/infos", OperationID: "CreateInvoiceInfo", Mutates: true, Permission: auth.PermInvoice, Handle: createInvoiceInfo},
+	{Method: http.MethodPut, Pattern: "/v2/partners/invoices/infos/{info_id}", OperationID: "UpdateInvoiceInfo", Mutates: true, Permission: auth.PermInvoice, Handle: updateInvoiceInfo},
+	{Method: http.MethodGet, Pattern: "/v2/partners/invoices/invoiceable-amount", OperationID: "ShowInvoiceableAmount", Permission: auth.PermInvoice, Handle: showInvoiceableAmount},
+	{Method: http.MethodPost, Pattern: "/v2/partners/invoices/requests", OperationID: "CreateInvoiceRequest", Mutates: true, Permission: auth.PermInvoice, Handle: createInvoiceRequest},
+	{Method: http.MethodGet, Pattern: "/v2/partners/invoices/requests", OperationID: "ListInvoiceRequests", Permission: auth.PermInvoice, Handle: listInvoiceRequests},
+	{Method: http.MethodGet, Pattern: "/v2/partners/invoices/requests/{request_id}", OperationID: "ShowInvoiceRequest", Permission: auth.PermInvoice, Handle: showInvoiceRequest},
+	{Method: http.MethodPost, Pattern: "/v2/partners/invoices/requests/{request_id}/sign", OperationID: "SignInvoiceRequest", Mutates: true, Permission: auth.PermInvoice, Handle: signInvoiceRequest},
+	{Method: http.MethodPost, Pattern: "/v2/partners/invoices/requests/{request_id}/return", OperationID: "ReturnInvoiceRequest", Mutates: true, Permission: auth.PermInvoice, Handle: returnInvoiceRequest},
+	{Method: http.MethodGet, Pattern: "/v2/partners/invoices/requests/{request_id}/pdf", OperationID: "DownloadInvoice", Permission: auth.PermInvoice, Handle: downloadInvoice},
+}
+
+// extPathID reads an id of the path, 1 to 64 characters, naming the
+// parameter when it is not.
+func (c *Call) extPathID(name string) (string, error) {
+	id := c.Request.PathValue(name)
+	if id == "" || len(id) > 64 {
+		return "", fieldError("CBC.0100", name, "api.id_length", "must be 1 to 64 characters")
+	}
+	return id, nil
+}
+
+// invoiceInfoJSON is an invoice information record as the API answers it.
+type invoiceInfoJSON struct {
+	InfoID string `json:"info_id"`
+	invoice.InfoFields
+	CreatedAt string `json:"created_at"`
+	UpdatedAt string `json:"updated_at"`
+}
+
+func invoiceInfoOf(i *invoice.Info) invoiceInfoJSON {
+	return invoiceInfoJSON{InfoID: i.ID, InfoFields: i.InfoFields, CreatedAt: formatTime(i.CreatedAt), UpdatedAt: formatTime(i.UpdatedAt)}
+}
+
+// listInvoiceInfosResponse is the partner's records with what the
+// one-record rule allows it.
+type listInvoiceInfosResponse struct {
+	TotalCount int               `json:"total_count"`
+	Infos      []invoiceInfoJSON `json:"infos"`
+	CanAdd     bool              `json:"can_add"`
+	Legacy     bool              `json:"legacy"`
+}
+
+// listInvoiceInfos is ListInvoiceInfos: the caller's records, oldest first.
+func listInvoiceInfos(c *Call) (any, error) {
+	infos, err := invoice.Infos(c.ctx(), c.reader(), c.Partner.ID)
+	if err != nil {
+		return nil, err
+	}
+	pol, err := invoice.PolicyOf(c.ctx(), c.reader(), c.Partner.ID, c.s.app.DB.Now())
+	if err != nil {
+		return nil, err
+	}
+	out := listInvoiceInfosResponse{TotalCount: len(infos), Infos: make([]invoiceInfoJSON, 0, len(infos)), CanAdd: pol.CanAdd, Legacy: pol.Legacy}
+	for _, i := range infos {
+		out.Infos = append(out.Infos, invoiceInfoOf(i))
+	}
+	return out, nil
+}
+
+// invoiceInfoReq is the body of CreateInvoiceInfo and UpdateInvoiceInfo;
+// on an update an absent field keeps its value.
+type invoiceInfoReq struct {
+	TitleType   *string `json:"title_type"`
+	InvoiceType *string `json:"invoice_type"`
+	Title       *string `json:"title"`
+	TaxpayerID  *string `json:"taxpayer_id"`
+	BankName    *string `json:"bank_name"`
+	BankAccount *string `json:"bank_account"`
+	Address     *string `json:"address"`
+	Phone       *string `json:"phone"`
+}
+
+// over writes the fields sent over f; the invoice package checks them.
+func (r *invoiceInfoReq) over(f invoice.InfoFields) invoice.InfoFields {
+	for _, s := range []struct {
+		v   *string
+		dst *string
+	}{{r.TitleType, &f.TitleType}, {r.InvoiceType, &f.InvoiceType}, {r.Title, &f.Title}, {r.TaxpayerID, &f.TaxpayerID},
+		{r.BankName, &f.BankName}, {r.BankAccount, &f.BankAccount}, {r.Address, &f.Address}, {r.Phone, &f.Phone}} {
+		if s.v != nil {
+			*s.dst = *s.v
+		}
+	}
+	return f
+}
+
+// createInvoiceInfo is CreateInvoiceInfo: a record, if the one-record rule
+// allows the caller another.
+func createInvoiceInfo(c *Call) (any, error) {
+	var req invoiceInfoReq
+	if err := c.Decode(&req); err != nil {
+		return nil, err
+	}
+	return c.InTx(func(tx *store.Tx) (any, error) {
+		i, err := invoice.CreateInfo(c.ctx(), tx, c.Partner.ID, req.over(invoice.InfoFields{}))
+		if err != nil {
+			return nil, err
+		}
+		return invoiceInfoOf(i), nil
+	})
+}
+
+// updateInvoiceInfo is UpdateInvoiceInfo: the fields sent replace the
+// record's.
+func updateInvoiceInfo(c *Call) (any, error) {
+	id, err := c.extPathID("info_id")
+	if err != nil {
+		return nil, err
+	}
+	var req invoiceInfoReq
+	if err := c.Decode(&req); err != nil {
+		return nil, err
+	}
+	return c.InTx(func(tx *store.Tx) (any, error) {
+		cur, err := invoice.GetInfo(c.ctx(), tx, c.Partner.ID, id)
+		if err != nil {
+			return nil, err
+		}
+		i, err := invoice.UpdateInfo(c.ctx(), tx, c.Partner.ID, id, req.over(cur.InfoFields))
+		if err != nil {
+			return nil, err
+		}
+		return invoiceInfoOf(i), nil
+	})
+}
+
+// invoiceableJSON is how the caller's invoiceable amount is made up.
+type invoiceableJSON struct {
+	Paid      string `json:"paid"`
+	Withdrawn string `json:"withdrawn"`
+	Requested string `json:"requested"`
+	Available string `json:"available"`
+	Currency  string `json:"currency"`
+}
+
+// showInvoiceableAmount is ShowInvoiceableAmount.
+func showInvoiceableAmount(c *Call) (any, error) {
+	inv, err := invoice.InvoiceableOf(c.ctx(), c.reader(), c.Partner.ID)
+	if err != nil {
+		return nil, err
+	}
+	return invoiceableJSON{Paid: yuanText(inv.Paid), Withdrawn: yuanText(inv.Withdrawn), Requested: yuanText(inv.Requested),
+		Available: yuanText(inv.Available), Currency: currencyCNY}, nil
+}
+
+// invoiceRequestJSON is an invoice request as the API answers it, with the
+// information it was made under as it was then.
+type invoiceRequestJSON struct {
+	RequestID string `json:"request_id"`
+	Code      string `json:"code"`
+	InfoID    string `json:"info_id"`
+	invoice.InfoFields
+	Amount           string             `json:"amount"`
+	Currency         string             `json:"currency"`
+	Status           string             `json:"status"`
+	Reason           string             `json:"reason,omitempty"`
+	InvoiceNumber    string             `json:"invoice_number,omitempty"`
+	InvoiceAvailable bool               `json:"invoice_available"`
+	RequestedBy      string             `json:"requested_by"`
+	RequestedAt      string             `json:"requested_at"`
+	ReviewedAt       string             `json:"reviewed_at,omitempty"`
+	IssuedAt         string             `json:"issued_at,omitempty"`
+	SignedAt         string             `json:"signed_at,omitempty"`
+	ReturnedAt       string             `json:"returned_at,omitempty"`
+	UpdatedAt        string             `json:"updated_at"`
+	Timeline         []invoiceEventJSON `json:"timeline,omitempty"`
+}
+
+// invoiceEventJSON is one step of a request's timeline.
+type invoiceEventJSON struct {
+	At            string `json:"at"`
+	Actor         string `json:"actor"`
+	Action        string `json:"action"`
+	Status        string `json:"status"`
+	Reason        string `json:"reason,omitempty"`
+	InvoiceNumber string `json:"invoice_number,omitempty"`
+}
+
+func invoiceRequestOf(r *invoice.Request) invoiceRequestJSON {
+	return invoiceRequestJSON{RequestID: r.ID, Code: r.Code, InfoID: r.InfoID, InfoFields: r.InfoFields, Amount: yuanText(r.Amount),
+		Currency: currencyCNY, Status: r.Status, Reason: r.Reason, InvoiceNumber: r.InvoiceNumber, InvoiceAvailable: r.HasInvoice(),
+		RequestedBy: r.RequestedBy, RequestedAt: formatTime(r.RequestedAt), ReviewedAt: formatTime(r.ReviewedAt),
+		IssuedAt: formatTime(r.IssuedAt), SignedAt: formatTime(r.SignedAt), ReturnedAt: formatTime(r.ReturnedAt),
+		UpdatedAt: formatTime(r.UpdatedAt)}
+}
+
+// createInvoiceRequestReq is the body of CreateInvoiceRequest.
+type createInvoiceRequestReq struct {
+	InfoID *string `json:"info_id"`
+	Amount amount  `json:"amount"`
+}
+
+// createInvoiceRequest is CreateInvoiceRequest: a request for an amount
+// of the invoiceable amount under one of the caller's records. With an
+// Idempotency-Key the invoice package's client id comes from it, so that a
+// retry makes no second request even were the stored answer gone.
+func createInvoiceRequest(c *Call) (any, error) {
+	var req createInvoiceRequestReq
+	if err := c.Decode(&req); err != nil {
+		return nil, err
+	}
+	infoID, err := optionalString("info_id", req.InfoID, 64)
+	if err != nil {
+		return nil, err
+	}
+	if infoID == "" {
+		return nil, fieldError("CBC.0100", "info_id", "invoice.info_required", "choose the invoice information to invoice under")
+	}
+	fen, err := req.Amount.fen("amount")
+	if err != nil {
+		return nil, err
+	}
+	return c.InTx(func(tx *store.Tx) (any, error) {
+		r, err := invoice.Submit(c.ctx(), tx, c.Partner.ID, infoID, fen, c.clientID())
+		if err != nil {
+			return nil, err
+		}
+		return invoiceRequestOf(r), nil
+	})
+}
+
+// listInvoiceRequestsResponse is one page of requests.
+type listInvoiceRequestsResponse struct {
+	TotalCount int                  `json:"total_count"`
+	Requests   []invoiceRequestJSON `json:"requests"`
+}
+
+// listInvoiceRequests is ListInvoiceRequests: one page of the caller's
+// requests, newest first, with the count of all that match.
+func listInvoiceRequests(c *Call) (any, error) {
+	vals, err := c.queryStrings(64, "status", "code", "requested_from", "requested_to")
+	if err != nil {
+		return nil, err
+	}
+	if err := enumParam("status", vals[0], invoice.Statuses); err != nil {
+		return nil, err
+	}
+	f := invoice.Filter{Viewer: invoice.Viewer{PartnerID: c.Partner.ID}, Status: vals[0], Code: vals[1]}
+	if f.From, f.To, err = timeRange("requested_from", &vals[2], "requested_to", &vals[3]); err != nil {
+		return nil, err
+	}
+	p, err := c.queryPaging(10, 100)
+	if err != nil {
+		return nil, err
+	}
+	f.Offset, f.Limit = p.Offset, p.Limit
+	list, total, err := invoice.List(c.ctx(), c.reader(), f)
+	if err != nil {
+		return nil, err
+	}
+	out := listInvoiceRequestsResponse{TotalCount: total, Requests: make([]invoiceRequestJSON, 0, len(list))}
+	for _, r := range list {
+		out.Requests = append(out.Requests, invoiceRequestOf(r))
+	}
+	return out, nil
+}
+
+// callerInvoiceRequest reads the path's request of the caller.
+func (c *Call) callerInvoiceRequest(q store.Queryer) (*invoice.Request, error) {
+	id, err := c.extPathID("request_id")
+	if err != nil {
+		return nil, err
+	}
+	return invoice.Get(c.ctx(), q, invoice.Viewer{PartnerID: c.Partner.ID}, id)
+}
+
+// showInvoiceRequest is ShowInvoiceRequest: one of the caller's requests
+// with its timeline, oldest step first.
+func showInvoiceRequest(c *Call) (any, error) {
+	r, err := c.callerInvoiceRequest(c.reader())
+	if err != nil {
+		return nil, err
+	}
+	events, err := invoice.Timeline(c.ctx(), c.reader(), r)
+	if err != nil {
+		return nil, err
+	}
+	out := invoiceRequestOf(r)
+	out.Timeline = make([]invoiceEventJSON, 0, len(events))
+	for _, e := range events {
+		out.Timeline = append(out.Timeline, invoiceEventJSON{At: formatTime(e.At), Actor: e.Actor, Action: e.Action, Status: e.Status,
+			Reason: e.Reason, InvoiceNumber: e.InvoiceNumber})
+	}
+	return out, nil
+}
+
+// invoiceReasonReq is the body of ReturnInvoiceRequest.
+type invoiceReasonReq struct {
+	Reason *string `json:"reason"`
+}
+
+// signInvoiceRequest is SignInvoiceRequest (签收): the invoice pending
+// receipt was received; it is then issued.
+func signInvoiceRequest(c *Call) (any, error) {
+	return c.invoiceStep(func(tx *store.Tx, id string) (*invoice.Request, error) {
+		return invoice.Sign(c.ctx(), tx, c.Partner.ID, id)
+	})
+}
+
+// returnInvoiceRequest is ReturnInvoiceRequest (退票): an issued invoice
+// goes back with a reason; its amount is invoiceable again.
+func returnInvoiceRequest(c *Call) (any, error) {
+	var req invoiceReasonReq
+	if err := c.Decode(&req); err != nil {
+		return nil, err
+	}
+	return c.invoiceStep(func(tx *store.Tx, id string) (*invoice.Request, error) {
+		return invoice.Return(c.ctx(), tx, c.Partner.ID, id, strOr(req.Reason))
+	})
+}
+
+// invoiceStep applies one of the partner's transitions to the path's
+// request and answers the request as it now is.
+func (c *Call) invoiceStep(step func(tx *store.Tx, id string) (*invoice.Request, error)) (any, error) {
+	id, err := c.extPathID("request_id")
+	if err != nil {
+		return nil, err
+	}
+	return c.InTx(func(tx *store.Tx) (any, error) {
+		r, err := step(tx, id)
+		if err != nil {
+			return nil, err
+		}
+		return invoiceRequestOf(r), nil
+	})
+}
+
+// downloadInvoice is DownloadInvoice: the electronic invoice of a request
+// pending receipt or issued, as a PDF; any other status has none
+// (invoice.ErrNoInvoice, a state conflict).
+func downloadInvoice(c *Call) (any, error) {
+	r, err := c.callerInvoiceRequest(c.reader())
+	if err != nil {
+		return nil, err
+	}
+	pdf, err := invoice.PDF(r)
+	if err != nil {
+		return nil, err
+	}
+	return &fileAnswer{ContentType: "application/pdf", Name: "invoice-" + r.InvoiceNumber + ".pdf", Body: pdf}, nil
+}

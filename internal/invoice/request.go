@@ -96,6 +96,7 @@ type Filter struct {
 	Status    string
 	PartnerID string // provider staff: one partner's
 	Code      string
+	From, To  time.Time // requested from (inclusive) to (exclusive); zero: unbounded
 	Offset    int
 	Limit     int
 }
@@ -112,6 +113,12 @@ func List(ctx context.Context, q store.Queryer, f Filter) ([]*Request, int, erro
 	}
 	if c := strings.TrimSpace(f.Code); c != "" {
 		where, args = append(where, "r.code = ?"), append(args, strings.ToUpper(c))
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, "r.requested_at >= ?"), append(args, store.Micros(f.From))
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "r.requested_at < ?"), append(args, store.Micros(f.To))
 	}
 	w := " WHERE " + strings.Join(where, " AND ")
 	var total int
