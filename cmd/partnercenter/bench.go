@@ -27,15 +27,17 @@ import (
 // than the public SDK, which stays out of the binary.
 
 func benchCommand(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) > 0 && args[0] == "mixed" {
+		return benchMixedCommand(ctx, args[1:], stdout)
+	}
 	if len(args) == 0 || args[0] != "api" {
-		return errors.New("usage: partnercenter bench api --url URL --ak AK --sk SK --domain-id ID [--clients 32] [--duration 20s] [--op allocate]")
+		return errors.New("usage: partnercenter bench api --url URL --ak AK --sk SK --domain-id ID [--clients 32] [--duration 20s] [--op allocate]\n" +
+			"       partnercenter bench mixed --targets URL,URL,... --ak AK --sk SK --domain-id ID --xaccount-type T [--clients 32] [--duration 20s]")
 	}
 	fs := flag.NewFlagSet("bench api", flag.ContinueOnError)
-	var b apiBench
+	b := apiBench{apiClient: &apiClient{}}
 	fs.StringVar(&b.url, "url", "http://127.0.0.1:8080", "the server's base URL")
-	fs.StringVar(&b.ak, "ak", "", "access key (AK), as `partnercenter access-key create` prints it")
-	fs.StringVar(&b.sk, "sk", "", "secret key (SK)")
-	fs.StringVar(&b.domainID, "domain-id", "", "the key's partner's domain id (X-Domain-Id)")
+	b.key.register(fs)
 	fs.IntVar(&b.clients, "clients", 32, "concurrent clients, each with one request in flight")
 	fs.DurationVar(&b.duration, "duration", 20*time.Second, "how long to run")
 	fs.StringVar(&b.op, "op", "allocate", "the operation: allocate (UpdateCustomerAccountAmount and ReclaimToPartnerAccount in turn) or create (CreateSubCustomer)")
@@ -45,8 +47,8 @@ func benchCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	if b.ak == "" || b.sk == "" || b.domainID == "" {
-		return errors.New("--ak, --sk and --domain-id are required")
+	if err := b.key.check(); err != nil {
+		return err
 	}
 	switch {
 	case b.op == "create" && b.xaccountType == "":
@@ -57,9 +59,7 @@ func benchCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	if b.clients < 1 || b.duration <= 0 {
 		return errors.New("--clients and --duration must be positive")
 	}
-	b.url = strings.TrimRight(b.url, "/")
-	b.http = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
-		MaxIdleConns: b.clients, MaxIdleConnsPerHost: b.clients, IdleConnTimeout: time.Minute}}
+	b.apiClient = newAPIClient(b.url, b.key, b.clients)
 	var customers []string
 	if b.op == "allocate" {
 		var err error
@@ -78,34 +78,66 @@ func benchCommand(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 type apiBench struct {
-	url, ak, sk, domainID string
-	clients               int
-	duration              time.Duration
-	op, amount            string
-	xaccountType          string
-	idempotency           bool
-	http                  *http.Client
+	*apiClient
+	clients      int
+	duration     time.Duration
+	op, amount   string
+	xaccountType string
+	idempotency  bool
+}
+
+// accessKey is what `partnercenter access-key create` prints and every
+// signed request needs.
+type accessKey struct {
+	ak, sk, domainID string
+}
+
+func (k *accessKey) register(fs *flag.FlagSet) {
+	fs.StringVar(&k.ak, "ak", "", "access key (AK), as `partnercenter access-key create` prints it")
+	fs.StringVar(&k.sk, "sk", "", "secret key (SK)")
+	fs.StringVar(&k.domainID, "domain-id", "", "the key's partner's domain id (X-Domain-Id)")
+}
+
+func (k *accessKey) check() error {
+	if k.ak == "" || k.sk == "" || k.domainID == "" {
+		return errors.New("--ak, --sk and --domain-id are required")
+	}
+	return nil
+}
+
+// apiClient sends signed requests to one server, as a partner platform
+// does; conns is how many connections it keeps open.
+type apiClient struct {
+	url  string
+	key  accessKey
+	http *http.Client
+}
+
+func newAPIClient(url string, key accessKey, conns int) *apiClient {
+	return &apiClient{url: strings.TrimRight(url, "/"), key: key, http: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+		MaxIdleConns: conns, MaxIdleConnsPerHost: conns, IdleConnTimeout: time.Minute}}}
 }
 
 // answer is what the bench reads of an answer.
 type answer struct {
-	status int
-	body   []byte
-	code   string // error_code, for errors
+	status   int
+	body     []byte
+	code     string // error_code, for errors
+	replayed bool   // the stored answer to an earlier request under the same Idempotency-Key
 }
 
 // do sends one signed request.
-func (b *apiBench) do(ctx context.Context, method, path string, body []byte, idemKey string) (answer, error) {
+func (b *apiClient) do(ctx context.Context, method, path string, body []byte, idemKey string) (answer, error) {
 	r, err := http.NewRequestWithContext(ctx, method, b.url+path, bytes.NewReader(body))
 	if err != nil {
 		return answer{}, err
 	}
 	r.Header.Set("Content-Type", "application/json")
-	r.Header.Set("X-Domain-Id", b.domainID)
+	r.Header.Set("X-Domain-Id", b.key.domainID)
 	if idemKey != "" {
 		r.Header.Set("Idempotency-Key", idemKey)
 	}
-	if err := signing.Sign(r, body, b.ak, b.sk, time.Now()); err != nil {
+	if err := signing.Sign(r, body, b.key.ak, b.key.sk, time.Now()); err != nil {
 		return answer{}, err
 	}
 	resp, err := b.http.Do(r)
@@ -113,7 +145,7 @@ func (b *apiBench) do(ctx context.Context, method, path string, body []byte, ide
 		return answer{}, err
 	}
 	defer resp.Body.Close()
-	a := answer{status: resp.StatusCode}
+	a := answer{status: resp.StatusCode, replayed: resp.Header.Get("Idempotency-Replayed") == "true"}
 	if a.body, err = io.ReadAll(resp.Body); err != nil {
 		return a, err
 	}
@@ -129,7 +161,7 @@ func (b *apiBench) do(ctx context.Context, method, path string, body []byte, ide
 
 // resaleCustomers finds the partner's resale customers (ListSubCustomers,
 // association_type 2): the allocations spread over them.
-func (b *apiBench) resaleCustomers(ctx context.Context) ([]string, error) {
+func (b *apiClient) resaleCustomers(ctx context.Context) ([]string, error) {
 	a, err := b.do(ctx, http.MethodPost, "/v2/partners/sub-customers/query", []byte(`{"association_type":"2","limit":100}`), "")
 	if err != nil {
 		return nil, fmt.Errorf("ListSubCustomers: %w", err)
@@ -232,9 +264,14 @@ func (b *apiBench) idemKey() string {
 	if !b.idempotency {
 		return ""
 	}
+	return newIdemKey("bench-")
+}
+
+// newIdemKey is a random Idempotency-Key with a prefix.
+func newIdemKey(prefix string) string {
 	k := make([]byte, 16)
 	_, _ = rand.Read(k)
-	return "bench-" + hex.EncodeToString(k)
+	return prefix + hex.EncodeToString(k)
 }
 
 func (r *benchResult) report(w io.Writer) {
@@ -243,13 +280,26 @@ func (r *benchResult) report(w io.Writer) {
 	fmt.Fprintf(w, "requests   %d in %s (ok %d, errors %d)\n", n, r.elapsed.Round(time.Millisecond), r.ok, failed)
 	fmt.Fprintf(w, "rate       %.1f requests/s (%.1f ok/s)\n", float64(n)/r.elapsed.Seconds(), float64(r.ok)/r.elapsed.Seconds())
 	if n > 0 {
-		slices.Sort(r.latencies)
-		q := func(p float64) string {
-			return fmt.Sprintf("%.1f ms", float64(r.latencies[min(n-1, int(p*float64(n)))].Microseconds())/1000)
-		}
-		fmt.Fprintf(w, "latency    p50 %s  p95 %s  p99 %s  max %s\n", q(0.50), q(0.95), q(0.99), q(1))
+		fmt.Fprintf(w, "latency    %s\n", quantiles(r.latencies))
 	}
-	for _, k := range slices.Sorted(maps.Keys(r.errors)) {
-		fmt.Fprintf(w, "error      %s × %d\n", k, r.errors[k])
+	reportErrors(w, r.errors)
+}
+
+// quantiles sorts latencies and names their p50, p95, p99 and maximum.
+func quantiles(lat []time.Duration) string {
+	n := len(lat)
+	if n == 0 {
+		return "no requests"
+	}
+	slices.Sort(lat)
+	q := func(p float64) string {
+		return fmt.Sprintf("%.1f ms", float64(lat[min(n-1, int(p*float64(n)))].Microseconds())/1000)
+	}
+	return fmt.Sprintf("p50 %s  p95 %s  p99 %s  max %s", q(0.50), q(0.95), q(0.99), q(1))
+}
+
+func reportErrors(w io.Writer, errs map[string]int) {
+	for _, k := range slices.Sorted(maps.Keys(errs)) {
+		fmt.Fprintf(w, "error      %s × %d\n", k, errs[k])
 	}
 }

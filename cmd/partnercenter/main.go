@@ -8,6 +8,7 @@
 //	partnercenter ledger check
 //	partnercenter simulate --days N
 //	partnercenter bench api --url URL --ak AK --sk SK --domain-id ID
+//	partnercenter bench mixed --targets URL,URL,... --ak AK --sk SK --domain-id ID --xaccount-type T
 package main
 
 import (
@@ -73,6 +74,7 @@ const usage = `usage:
   partnercenter ledger check [--db URL]
   partnercenter simulate --days N [--step 1h] [--check] [--db URL]
   partnercenter bench api --url URL --ak AK --sk SK --domain-id ID [--clients 32] [--duration 20s] [--op allocate]
+  partnercenter bench mixed --targets URL,URL,... --ak AK --sk SK --domain-id ID --xaccount-type T [--clients 32] [--duration 20s]
 
 The database URL is sqlite:PATH (default sqlite:./data/partnercenter.db) or
 postgres://...; it may also be given in PARTNERCENTER_DB.
