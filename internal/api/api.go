@@ -13,8 +13,10 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"net/netip"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -38,16 +40,29 @@ type Route struct {
 	// refused (CBC.0151) before its handler runs. Operations whose
 	// permission depends on the request check it themselves.
 	Permission auth.Permission
-	Handle     func(c *Call) (any, error)
+	// RateLimit is the operation's documented requests per second per
+	// access key when it differs from the API's default (Config.RateLimit).
+	RateLimit float64
+	Handle    func(c *Call) (any, error)
 }
 
 // Config holds the API's tunables.
 type Config struct {
 	// RateLimit is the sustained number of requests per second one access
-	// key may make on one node; 0 or less turns the limit off.
+	// key may make to one operation on one node, for operations without a
+	// documented rate of their own; 0 or less turns every limit off.
 	RateLimit float64
-	// RateBurst is how many requests a key may make at once above the rate.
+	// RateLimits overrides the rate of single operations, by operation id;
+	// 0 lifts an operation's limit.
+	RateLimits map[string]float64
+	// RateBurst is how many requests a key may make at once to one
+	// operation; 0 makes it the operation's rate (at least 1).
 	RateBurst int
+	// TrustedProxies are the addresses of reverse proxies whose
+	// X-Forwarded-For names the client; from anywhere else the header is
+	// ignored, so that a caller cannot choose the address its key's
+	// allow-list is checked against.
+	TrustedProxies []netip.Prefix
 	// MaxBodyBytes caps a request body; a larger one is refused with 413.
 	MaxBodyBytes int64
 	// DateSkew is how far X-Sdk-Date may be from the server's clock.
@@ -58,13 +73,15 @@ type Config struct {
 
 // DefaultConfig is the configuration without environment overrides.
 func DefaultConfig() Config {
-	return Config{RateLimit: 20, RateBurst: 40, MaxBodyBytes: 1 << 20, DateSkew: 15 * time.Minute, TouchEvery: time.Minute}
+	return Config{RateLimit: 10, MaxBodyBytes: 1 << 20, DateSkew: 15 * time.Minute, TouchEvery: time.Minute}
 }
 
 // Environment variables that override the defaults.
 const (
-	EnvRateLimit = "PARTNERCENTER_API_RATE_LIMIT" // requests per second per access key, 0 for none
-	EnvRateBurst = "PARTNERCENTER_API_RATE_BURST"
+	EnvRateLimit      = "PARTNERCENTER_API_RATE_LIMIT"  // requests per second per access key and operation, 0 for none
+	EnvRateLimits     = "PARTNERCENTER_API_RATE_LIMITS" // per operation: "CheckUserIdentity=5,ListSubCustomers=20"
+	EnvRateBurst      = "PARTNERCENTER_API_RATE_BURST"  // burst per key and operation; unset: the operation's rate
+	EnvTrustedProxies = "PARTNERCENTER_TRUSTED_PROXIES" // CIDRs or addresses, comma separated
 )
 
 // ConfigFromEnv reads the overrides; an unparsable value is an error.
@@ -84,7 +101,52 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.RateBurst = n
 	}
+	if v := getenv(EnvRateLimits); v != "" {
+		c.RateLimits = map[string]float64{}
+		for _, item := range strings.Split(v, ",") {
+			op, n, ok := strings.Cut(strings.TrimSpace(item), "=")
+			f, err := strconv.ParseFloat(strings.TrimSpace(n), 64)
+			if !ok || op == "" || err != nil || f < 0 {
+				return c, fmt.Errorf("%s: %q is not Operation=requests-per-second", EnvRateLimits, item)
+			}
+			c.RateLimits[strings.TrimSpace(op)] = f
+		}
+	}
+	if v := getenv(EnvTrustedProxies); v != "" {
+		for _, item := range strings.Split(v, ",") {
+			item = strings.TrimSpace(item)
+			p, err := netip.ParsePrefix(item)
+			if err != nil {
+				a, aerr := netip.ParseAddr(item)
+				if aerr != nil {
+					return c, fmt.Errorf("%s: %q is not a CIDR block or address", EnvTrustedProxies, item)
+				}
+				p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+			}
+			c.TrustedProxies = append(c.TrustedProxies, p.Masked())
+		}
+	}
 	return c, nil
+}
+
+// rateOf is an operation's limit: its override, else its documented rate,
+// else the default; 0 means none.
+func (c Config) rateOf(rt Route) (limit float64, burst int) {
+	if c.RateLimit <= 0 {
+		return 0, 0
+	}
+	limit = c.RateLimit
+	if rt.RateLimit > 0 {
+		limit = rt.RateLimit
+	}
+	if v, ok := c.RateLimits[rt.OperationID]; ok {
+		limit = v
+	}
+	burst = c.RateBurst
+	if burst <= 0 {
+		burst = max(1, int(limit+0.999))
+	}
+	return limit, burst
 }
 
 // Mount registers the API's routes on mux, configured from the environment.
@@ -122,8 +184,6 @@ type service struct {
 	app *app.App
 	cfg Config
 
-	limiters sync.Map // AK → *rate.Limiter
-
 	touchMu sync.Mutex
 	touched map[string]time.Time // AK → when this node last recorded its use
 
@@ -145,12 +205,18 @@ type Call struct {
 	// UNSIGNED-PAYLOAD; Decode then refuses the body.
 	bodySigned bool
 	idem       *idempotency
+	key        *auth.AccessKey
+	// signature and signedAt identify the request for the replay check.
+	signature string
+	signedAt  time.Time
 }
 
 // operation wraps a route's handler in the conventions every operation
-// shares, in this order: body limit, signature, rate limit, last-use record,
-// Idempotency-Key.
+// shares, in this order: body limit, signature and key (access.go), the
+// key's scope, rate limit, permission, replay, Idempotency-Key.
 func (s *service) operation(rt Route) http.Handler {
+	limiters := &keyLimiters{}
+	limiters.rate, limiters.burst = s.cfg.rateOf(rt)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
 			if v := recover(); v != nil {
@@ -170,9 +236,14 @@ func (s *service) operation(rt Route) http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		if !s.allow(c.Principal.AccessKeyID) {
+		if err := c.checkScope(rt); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if !limiters.allow(c.Principal.AccessKeyID) {
 			w.Header().Set("Retry-After", "1")
-			s.writeError(w, r, apiError("APIGW.0308", "api.rate_limited", "too many requests for access key %s; retry after a pause", c.Principal.AccessKeyID))
+			s.writeError(w, r, apiError("APIGW.0308", "api.rate_limited", "too many requests for %s with access key %s; retry after a pause",
+				rt.OperationID, c.Principal.AccessKeyID))
 			return
 		}
 		if rt.Permission != "" {
@@ -184,6 +255,12 @@ func (s *service) operation(rt Route) http.Handler {
 		if rt.Mutates && r.Header.Get(headerIdempotencyKey) != "" {
 			s.idempotent(w, c, rt)
 			return
+		}
+		if rt.Mutates {
+			if err := s.refuseReplay(c); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
 		}
 		res, err := rt.Handle(c)
 		if f, ok := res.(*fileAnswer); ok && err == nil {
@@ -214,14 +291,21 @@ func (f *fileAnswer) write(w http.ResponseWriter) {
 	_, _ = w.Write(f.Body)
 }
 
-// allow applies the per-key rate limit.
-func (s *service) allow(ak string) bool {
-	if s.cfg.RateLimit <= 0 {
+// keyLimiters are one operation's rate limiters, one per access key.
+type keyLimiters struct {
+	rate  float64 // 0: no limit
+	burst int
+	m     sync.Map // AK → *rate.Limiter
+}
+
+// allow applies the limit of one key on this operation.
+func (k *keyLimiters) allow(ak string) bool {
+	if k.rate <= 0 {
 		return true
 	}
-	l, ok := s.limiters.Load(ak)
+	l, ok := k.m.Load(ak)
 	if !ok {
-		l, _ = s.limiters.LoadOrStore(ak, rate.NewLimiter(rate.Limit(s.cfg.RateLimit), max(s.cfg.RateBurst, 1)))
+		l, _ = k.m.LoadOrStore(ak, rate.NewLimiter(rate.Limit(k.rate), k.burst))
 	}
 	return l.(*rate.Limiter).Allow()
 }

@@ -6,6 +6,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
+	"strings"
 
 	"partnercenter/internal/api/signing"
 	"partnercenter/internal/auth"
@@ -77,8 +79,25 @@ func (s *service) authenticate(r *http.Request, body []byte) (*Call, error) {
 	case err != nil:
 		return nil, err
 	}
-	if key.Status != auth.KeyActive {
+	// A deleted key answers as one that never existed; the row stays only
+	// for the audit log.
+	if !key.DeletedAt.IsZero() {
+		return nil, apiError("PC.0302", "api.ak_unknown", "Incorrect IAM authentication information: ak %s not exist", a.Access)
+	}
+	switch key.Status {
+	case auth.KeyActive:
+	case auth.KeyRevoked:
+		return nil, apiError("PC.0304", "api.ak_revoked", "Incorrect IAM authentication information: ak %s was revoked by the provider: %s", key.ID, key.RevokeReason)
+	default:
 		return nil, apiError("PC.0304", "api.ak_disabled", "Incorrect IAM authentication information: ak %s is disabled", key.ID)
+	}
+	if key.Expired(now) {
+		return nil, apiError("PC.0306", "api.ak_rotated_out", "Incorrect IAM authentication information: ak %s was rotated out; its overlap window ended at %s, use its successor",
+			key.ID, key.ExpiresAt.UTC().Format(signing.DateFormat))
+	}
+	ip := s.clientAddr(r)
+	if !key.Allows(ip) {
+		return nil, apiError("PC.0307", "api.ip_not_allowed", "Access denied: address %s is not in the allow-list of access key %s", ip, key.ID)
 	}
 	switch domain := r.Header.Get(headerDomainID); {
 	case domain == "":
@@ -87,9 +106,9 @@ func (s *service) authenticate(r *http.Request, body []byte) (*Call, error) {
 		return nil, apiError("CBC.0150", "api.domain_mismatch", "Access denied: X-Domain-Id %s is not the account of access key %s", domain, key.ID)
 	}
 	principal := &auth.Principal{Kind: auth.KindAccessKey, PartnerID: p.ID, AccessKeyID: key.ID}
-	s.touch(ctx, key, clientIP(r))
+	s.touch(ctx, key, ip.String())
 	return &Call{s: s, Request: r.WithContext(auth.WithPrincipal(ctx, principal)), Body: body,
-		Principal: principal, Partner: p, bodySigned: signed}, nil
+		Principal: principal, Partner: p, bodySigned: signed, key: key, signature: a.Signature, signedAt: signedAt}, nil
 }
 
 // touch records a key's last use at most once per TouchEvery, judged by what
@@ -117,10 +136,48 @@ func (s *service) touch(ctx context.Context, key *auth.AccessKey, ip string) {
 	}
 }
 
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+// clientAddr is the address the request came from: the connection's peer,
+// or, when the peer is a trusted proxy, the nearest address in
+// X-Forwarded-For that is not one (entries further left are the client's
+// own claims and could be forged).
+func (s *service) clientAddr(r *http.Request) netip.Addr {
+	addr := peerAddr(r.RemoteAddr)
+	if len(s.cfg.TrustedProxies) == 0 || !s.trusted(addr) {
+		return addr
 	}
-	return host
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		addr = hop.Unmap()
+		if !s.trusted(addr) {
+			break
+		}
+	}
+	return addr
+}
+
+func (s *service) trusted(a netip.Addr) bool {
+	for _, p := range s.cfg.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// peerAddr parses a connection's remote address; one that does not parse
+// (a test's fake) is the unspecified address, which no allow-list holds.
+func peerAddr(remote string) netip.Addr {
+	host, _, err := net.SplitHostPort(remote)
+	if err != nil {
+		host = remote
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return netip.IPv4Unspecified()
+	}
+	return a.Unmap()
 }

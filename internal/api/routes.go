@@ -17,7 +17,7 @@ var bssRoutes = []Route{
 	// Customers.
 	{Method: http.MethodPost, Pattern: "/v2/partners/sub-customers", OperationID: "CreateSubCustomer", Mutates: true, Handle: createSubCustomer},
 	{Method: http.MethodPost, Pattern: "/v2/partners/sub-customers/query", OperationID: "ListSubCustomers", Handle: listSubCustomers},
-	{Method: http.MethodPost, Pattern: "/v2/partners/sub-customers/users/check-identity", OperationID: "CheckUserIdentity", Handle: checkUserIdentity},
+	{Method: http.MethodPost, Pattern: "/v2/partners/sub-customers/users/check-identity", OperationID: "CheckUserIdentity", RateLimit: 5, Handle: checkUserIdentity},
 	{Method: http.MethodPost, Pattern: "/v2/partners/sub-customers/new-customers-tags/batch-query", OperationID: "ListSubCustomerNewTag", Handle: listSubCustomerNewTag},
 	{Method: http.MethodPost, Pattern: "/v2/accounts/customer-accounts/balances/batch-query", OperationID: "ListCustomersBalancesDetail", Handle: listCustomersBalancesDetail},
 	{Method: http.MethodPost, Pattern: "/v2/partners/indirect-partners/query", OperationID: "ListIndirectPartners", Handle: listIndirectPartners},

@@ -8,6 +8,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -62,10 +64,12 @@ func (s *Sealer) Open(sealed string) (string, error) {
 	return string(plain), nil
 }
 
-// Access key statuses.
+// Access key statuses. A revoked key was switched off by the provider; only
+// the provider's revocation sets it and nothing turns it back.
 const (
 	KeyActive   = "active"
 	KeyDisabled = "disabled"
+	KeyRevoked  = "revoked"
 )
 
 // AccessKey is an API credential of a partner platform.
@@ -78,7 +82,55 @@ type AccessKey struct {
 	CreatedAt   time.Time
 	LastUsedAt  time.Time
 	LastUsedIP  string
+
+	// Scope lists the operation ids the key may call; empty is all.
+	Scope []string
+	// AllowList holds the addresses and CIDRs the key may call from; empty
+	// is anywhere.
+	AllowList []string
+	// ExpiresAt is set on a key rotated out: the end of the window in which
+	// it still works beside its successor.
+	ExpiresAt    time.Time
+	DeletedAt    time.Time
+	RevokedAt    time.Time
+	RevokedBy    string
+	RevokeReason string
+	RotatedFrom  string
 }
+
+// Expired reports whether a rotated-out key's overlap window has ended.
+func (k *AccessKey) Expired(now time.Time) bool {
+	return !k.ExpiresAt.IsZero() && !now.Before(k.ExpiresAt)
+}
+
+// InScope reports whether the key may call an operation.
+func (k *AccessKey) InScope(operationID string) bool {
+	return len(k.Scope) == 0 || slices.Contains(k.Scope, operationID)
+}
+
+// Allows reports whether the key may be used from an address. Entries are
+// validated when saved; one that no longer parses matches nothing.
+func (k *AccessKey) Allows(addr netip.Addr) bool {
+	if len(k.AllowList) == 0 {
+		return true
+	}
+	addr = addr.Unmap()
+	for _, e := range k.AllowList {
+		if strings.Contains(e, "/") {
+			if p, err := netip.ParsePrefix(e); err == nil && p.Contains(addr) {
+				return true
+			}
+		} else if a, err := netip.ParseAddr(e); err == nil && a.Unmap() == addr {
+			return true
+		}
+	}
+	return false
+}
+
+// joinList and splitList store a list of words in one text column.
+func joinList(l []string) string { return strings.Join(l, " ") }
+
+func splitList(s string) []string { return strings.Fields(s) }
 
 const akAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 const skAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
@@ -94,13 +146,32 @@ func randomString(alphabet string, n int) string {
 	return string(b)
 }
 
-// CreateAccessKey makes a new key for a partner. The secret is returned once,
-// here; afterwards it is only ever read sealed.
+// CreateAccessKey makes a new key for a partner, callable from anywhere for
+// every operation. The secret is returned once, here; afterwards it is only
+// ever read sealed.
 func CreateAccessKey(ctx context.Context, tx *store.Tx, sealer *Sealer, partnerID, description, createdBy string) (*AccessKey, error) {
-	k := &AccessKey{ID: "PC" + randomString(akAlphabet, 18), PartnerID: partnerID, Secret: randomString(skAlphabet, 40),
-		Status: KeyActive, Description: description, CreatedAt: tx.Now}
-	_, err := tx.ExecContext(ctx, `INSERT INTO access_keys (id, partner_id, secret_sealed, status, description, created_by, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, k.ID, partnerID, sealer.Seal(k.Secret), k.Status, description, createdBy, store.Micros(tx.Now))
+	return InsertAccessKey(ctx, tx, sealer, NewAccessKey{PartnerID: partnerID, Description: description, CreatedBy: createdBy})
+}
+
+// NewAccessKey is a key to insert. The rules on what a partner may create
+// (how many keys, valid scopes and addresses) are package access's.
+type NewAccessKey struct {
+	PartnerID   string
+	Description string
+	CreatedBy   string
+	Scope       []string
+	AllowList   []string
+	RotatedFrom string
+}
+
+// InsertAccessKey writes a new active key and returns it with its secret.
+func InsertAccessKey(ctx context.Context, tx *store.Tx, sealer *Sealer, n NewAccessKey) (*AccessKey, error) {
+	k := &AccessKey{ID: "PC" + randomString(akAlphabet, 18), PartnerID: n.PartnerID, Secret: randomString(skAlphabet, 40),
+		Status: KeyActive, Description: n.Description, CreatedAt: tx.Now, Scope: n.Scope, AllowList: n.AllowList, RotatedFrom: n.RotatedFrom}
+	_, err := tx.ExecContext(ctx, `INSERT INTO access_keys (id, partner_id, secret_sealed, status, description, created_by, created_at,
+		scope, allow_list, rotated_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		k.ID, n.PartnerID, sealer.Seal(k.Secret), k.Status, n.Description, n.CreatedBy, store.Micros(tx.Now),
+		joinList(n.Scope), joinList(n.AllowList), n.RotatedFrom)
 	if err != nil {
 		return nil, err
 	}
@@ -113,16 +184,18 @@ var ErrUnknownKey = apperr.New(apperr.Unauthorized, "auth.key_unknown", "the acc
 // AccessKeyColumns are an access key's columns as read from access_keys k.
 // A query that joins other tables to a key selects them first and scans its
 // row with ScanAccessKey.
-const AccessKeyColumns = `k.id, k.partner_id, k.secret_sealed, k.status, k.description, k.created_at, k.last_used_at, k.last_used_ip`
+const AccessKeyColumns = `k.id, k.partner_id, k.secret_sealed, k.status, k.description, k.created_at, COALESCE(k.last_used_at, 0), k.last_used_ip,
+	k.scope, k.allow_list, COALESCE(k.expires_at, 0), COALESCE(k.deleted_at, 0), COALESCE(k.revoked_at, 0), k.revoked_by, k.revoke_reason, k.rotated_from`
 
 // ScanAccessKey scans AccessKeyColumns, then rest (the joined columns), and
-// opens the key's secret. No row is ErrUnknownKey.
+// opens the key's secret (unless sealer is nil: lists never show it). No row
+// is ErrUnknownKey.
 func ScanAccessKey(row interface{ Scan(...any) error }, sealer *Sealer, rest ...any) (*AccessKey, error) {
 	var k AccessKey
-	var sealed string
-	var created int64
-	var lastUsed *int64
-	dest := append([]any{&k.ID, &k.PartnerID, &sealed, &k.Status, &k.Description, &created, &lastUsed, &k.LastUsedIP}, rest...)
+	var sealed, scope, allow string
+	var created, lastUsed, expires, deleted, revoked int64
+	dest := append([]any{&k.ID, &k.PartnerID, &sealed, &k.Status, &k.Description, &created, &lastUsed, &k.LastUsedIP,
+		&scope, &allow, &expires, &deleted, &revoked, &k.RevokedBy, &k.RevokeReason, &k.RotatedFrom}, rest...)
 	err := store.ScanErr(row.Scan(dest...))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrUnknownKey
@@ -130,9 +203,11 @@ func ScanAccessKey(row interface{ Scan(...any) error }, sealer *Sealer, rest ...
 	if err != nil {
 		return nil, err
 	}
-	k.CreatedAt = store.Time(created)
-	if lastUsed != nil {
-		k.LastUsedAt = store.Time(*lastUsed)
+	k.CreatedAt, k.LastUsedAt = store.Time(created), store.Time(lastUsed)
+	k.ExpiresAt, k.DeletedAt, k.RevokedAt = store.Time(expires), store.Time(deleted), store.Time(revoked)
+	k.Scope, k.AllowList = splitList(scope), splitList(allow)
+	if sealer == nil {
+		return &k, nil
 	}
 	if k.Secret, err = sealer.Open(sealed); err != nil {
 		return nil, err

@@ -18,6 +18,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 
+	"partnercenter/internal/access"
 	"partnercenter/internal/api/idemkeys"
 	"partnercenter/internal/auth"
 	"partnercenter/internal/coupon"
@@ -253,6 +254,7 @@ func (w *housekeepingWorker) Work(ctx context.Context, job *river.Job[Housekeepi
 		err = opportunityDeadlines(ctx, w.db, w.log)
 	}
 	idemkeys.Sweep(ctx, w.db, w.log)
+	access.SweepSignatures(ctx, w.db, w.log)
 	if err == nil && voided+coupons+int(removed) > 0 {
 		w.log.Info("housekeeping", "holds_released", voided, "coupon_changes", coupons, "exports_removed", removed)
 	}
