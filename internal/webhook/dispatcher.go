@@ -1,0 +1,574 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"partnercenter/internal/auth"
+	"partnercenter/internal/platform/ids"
+	"partnercenter/internal/store"
+	"partnercenter/internal/webhook/signature"
+)
+
+// Why a delivery was given up (Delivery.GaveUpReason).
+const (
+	GaveUpRetryWindow = "retry_window" // no 2xx answer within RetryWindow of the event (or the re-send)
+	GaveUpGone        = "gone"         // the endpoint answered 410 Gone, which also disabled it
+	GaveUpDisabled    = "disabled"     // the endpoint was disabled before the delivery was sent
+)
+
+// DefaultSchedule is the wait before each retry: exponential, then every
+// few hours until the retry window closes. Each wait is jittered by ±20 %
+// so that deliveries failed together do not retry together.
+var DefaultSchedule = []time.Duration{5 * time.Second, 30 * time.Second, 2 * time.Minute, 10 * time.Minute,
+	30 * time.Minute, time.Hour, 2 * time.Hour, 4 * time.Hour, 6 * time.Hour}
+
+// Config tunes a Dispatcher; zero fields take the defaults.
+type Config struct {
+	Workers     int           // concurrent requests of this node; default 32
+	PerEndpoint int           // concurrent requests to one endpoint, so a slow one cannot take every worker; default 8
+	Timeout     time.Duration // one request, connection included; default 10 s
+	Poll        time.Duration // how often to look for due deliveries when not woken; default 1 s
+	Schedule    []time.Duration
+	// Now is the clock of the delivery log and of the schedule; default the
+	// database's clock.
+	Now    func() time.Time
+	Client *http.Client // default: Timeout, no redirects followed
+}
+
+func (c *Config) defaults(db *store.DB) {
+	if c.Workers <= 0 {
+		c.Workers = 32
+	}
+	if c.PerEndpoint <= 0 {
+		c.PerEndpoint = 8
+	}
+	c.PerEndpoint = min(c.PerEndpoint, c.Workers)
+	if c.Timeout <= 0 {
+		c.Timeout = 10 * time.Second
+	}
+	if c.Poll <= 0 {
+		c.Poll = time.Second
+	}
+	if len(c.Schedule) == 0 {
+		c.Schedule = DefaultSchedule
+	}
+	if c.Now == nil {
+		c.Now = func() time.Time { return db.Now() }
+	}
+	if c.Client == nil {
+		c.Client = &http.Client{
+			Transport: &http.Transport{
+				Proxy:               http.ProxyFromEnvironment,
+				DialContext:         (&net.Dialer{Timeout: c.Timeout, KeepAlive: 30 * time.Second}).DialContext,
+				MaxIdleConns:        c.Workers * 2,
+				MaxIdleConnsPerHost: c.PerEndpoint,
+				IdleConnTimeout:     90 * time.Second,
+				TLSHandshakeTimeout: c.Timeout,
+			},
+			// A redirect is not a 2xx: the partner fixes its URL.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	}
+}
+
+// lease is how long a claimed delivery stays with its node: longer than a
+// request and the recording of its result, so that only a node that died
+// (or lost the database) lets its deliveries go to another.
+func (c *Config) lease() time.Duration { return c.Timeout + time.Minute }
+
+// Dispatcher sends due deliveries from the outbox: it claims them in
+// batches under a lease (several nodes may run one each), POSTs them
+// concurrently within its bounds, and records the results in batches.
+type Dispatcher struct {
+	db     *store.DB
+	sealer *auth.Sealer
+	log    *slog.Logger
+	cfg    Config
+	node   string
+
+	wakeCh  chan struct{}
+	slots   chan struct{} // one per worker
+	results chan result
+
+	mu       sync.Mutex
+	inflight map[string]int   // endpoint id -> requests in flight
+	queued   map[string][]job // endpoint id -> claimed deliveries waiting for one of its requests to finish
+	secrets  sync.Map         // sealed secret -> secret in clear
+
+	stop       context.CancelFunc
+	abortSends context.CancelFunc
+	loopDone   chan struct{}
+	sends      sync.WaitGroup
+	recordDone chan struct{}
+}
+
+// NewDispatcher builds a dispatcher; Start runs it.
+func NewDispatcher(db *store.DB, sealer *auth.Sealer, log *slog.Logger, cfg Config) *Dispatcher {
+	cfg.defaults(db)
+	host, _ := os.Hostname()
+	return &Dispatcher{db: db, sealer: sealer, log: log, cfg: cfg, node: host + "/" + ids.Token(6),
+		wakeCh: make(chan struct{}, 1), slots: make(chan struct{}, cfg.Workers), results: make(chan result, cfg.Workers*4),
+		inflight: map[string]int{}, queued: map[string][]job{}}
+}
+
+func (d *Dispatcher) wake() {
+	select {
+	case d.wakeCh <- struct{}{}:
+	default:
+	}
+}
+
+// Start runs the dispatcher until Stop.
+func (d *Dispatcher) Start(ctx context.Context) {
+	ctx, d.stop = context.WithCancel(ctx)
+	sendCtx, abort := context.WithCancel(context.WithoutCancel(ctx))
+	d.abortSends = abort
+	d.loopDone, d.recordDone = make(chan struct{}), make(chan struct{})
+	wakers.Store(d, struct{}{})
+	go d.record()
+	go d.loop(ctx, sendCtx)
+}
+
+// Stop stops claiming, lets requests in flight finish until ctx ends (then
+// aborts them; their deliveries are retried), and records every result.
+func (d *Dispatcher) Stop(ctx context.Context) error {
+	wakers.Delete(d)
+	d.stop()
+	<-d.loopDone
+	done := make(chan struct{})
+	go func() { d.sends.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		d.abortSends()
+		<-done
+	}
+	// What was claimed but not sent goes back to the outbox now rather
+	// than when its lease ends.
+	d.mu.Lock()
+	for ep, q := range d.queued {
+		for _, j := range q {
+			d.results <- result{job: j, at: d.cfg.Now(), aborted: true}
+		}
+		delete(d.queued, ep)
+	}
+	d.mu.Unlock()
+	close(d.results)
+	<-d.recordDone
+	d.abortSends()
+	return nil
+}
+
+func (d *Dispatcher) loop(ctx, sendCtx context.Context) {
+	defer close(d.loopDone)
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		// Wait for a free worker before claiming: what is claimed is sent now.
+		select {
+		case d.slots <- struct{}{}:
+			<-d.slots
+		case <-ctx.Done():
+			return
+		}
+		n, err := d.claim(ctx, sendCtx)
+		if err != nil && ctx.Err() == nil {
+			d.log.Error("webhook: claiming deliveries", "err", err)
+		}
+		if n > 0 && err == nil {
+			continue
+		}
+		timer.Reset(d.cfg.Poll)
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.wakeCh:
+		case <-timer.C:
+		}
+	}
+}
+
+// job is a claimed delivery with what sending it needs.
+type job struct {
+	id, eventID, endpointID, url string
+	attempts                     int
+	expires                      int64
+	payload                      []byte
+	secrets                      []string // the current secret first
+	enabled                      bool
+	token                        string // the lease owner written at claim
+}
+
+// result is the outcome of one job.
+type result struct {
+	job
+	at       time.Time
+	status   int
+	err      string
+	duration time.Duration
+	response string
+	aborted  bool // the node stopped mid-request: release, do not count
+	skipped  bool // not sent: the endpoint is disabled
+}
+
+// claim leases up to as many due deliveries as there are free workers and
+// starts sending them; deliveries to an endpoint already at its bound go
+// back to the queue a little later.
+func (d *Dispatcher) claim(ctx, sendCtx context.Context) (int, error) {
+	// Endpoints with a full queue are left out of the claim: what it took
+	// of theirs would only go back.
+	d.mu.Lock()
+	free := d.cfg.Workers - len(d.slots)
+	var full []string
+	for ep, q := range d.queued {
+		if len(q) >= queuePerEndpoint(d.cfg) {
+			full = append(full, ep)
+		}
+	}
+	d.mu.Unlock()
+	if free <= 0 {
+		return 0, nil
+	}
+	free = min(free, maxClaim)
+	now := d.cfg.Now()
+	token := d.node + "/" + ids.Token(6)
+	var jobs, send, wait []job
+	err := d.db.InTx(ctx, func(tx *store.Tx) error {
+		jobs = jobs[:0]
+		skipLocked := ""
+		if tx.Dialect() == store.Postgres {
+			skipLocked = " FOR UPDATE SKIP LOCKED"
+		}
+		leaseEnd := store.Micros(now.Add(d.cfg.lease()))
+		args := []any{leaseEnd, leaseEnd, token, store.Micros(now)}
+		exclude := ""
+		if len(full) > 0 {
+			var in string
+			var more []any
+			in, more = store.InList(full)
+			exclude = " AND endpoint_id NOT IN " + in
+			args = append(args, more...)
+		}
+		// The lease is also the next attempt time: a node that dies leaves
+		// the delivery due again when its lease ends.
+		rows, err := tx.QueryContext(ctx, `UPDATE webhook_deliveries SET leased_until = ?, next_attempt_at = ?, lease_owner = ?
+			WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ?`+exclude+`
+				ORDER BY next_attempt_at LIMIT ?`+skipLocked+`)
+			RETURNING id`, append(args, free)...)
+		if err != nil {
+			return err
+		}
+		var claimed []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			claimed = append(claimed, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil || len(claimed) == 0 {
+			return err
+		}
+		in, args := store.InList(claimed)
+		rows, err = tx.QueryContext(ctx, `SELECT d.id, d.event_id, d.endpoint_id, d.attempts, d.expires_at, ev.payload,
+				e.url, e.secret, e.previous_secret, e.previous_until, e.enabled
+			FROM webhook_deliveries d JOIN webhook_events ev ON ev.id = d.event_id JOIN webhook_endpoints e ON e.id = d.endpoint_id
+			WHERE d.id IN `+in, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var j job
+			var payload, secret, previous string
+			var previousUntil *int64
+			if err := rows.Scan(&j.id, &j.eventID, &j.endpointID, &j.attempts, &j.expires, &payload, &j.url, &secret, &previous, &previousUntil, &j.enabled); err != nil {
+				return err
+			}
+			j.payload, j.token = []byte(payload), token
+			s, err := d.open(secret)
+			if err != nil {
+				return err
+			}
+			j.secrets = []string{s}
+			if previous != "" && previousUntil != nil && *previousUntil > store.Micros(now) {
+				if s, err := d.open(previous); err == nil {
+					j.secrets = append(j.secrets, s)
+				}
+			}
+			jobs = append(jobs, j)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		// Up to PerEndpoint jobs of an endpoint are sent at once and up to
+		// queuePerEndpoint more wait here for one of them to finish; the
+		// rest go back to the outbox, behind the others, so that one slow
+		// endpoint holds neither the workers nor its lease too long.
+		send, wait = send[:0], wait[:0]
+		var over []string
+		d.mu.Lock()
+		sending, waiting := map[string]int{}, map[string]int{}
+		for _, j := range jobs {
+			ep := j.endpointID
+			switch {
+			case d.inflight[ep]+sending[ep] < d.cfg.PerEndpoint:
+				sending[ep]++
+				send = append(send, j)
+			case len(d.queued[ep])+waiting[ep] < queuePerEndpoint(d.cfg):
+				waiting[ep]++
+				wait = append(wait, j)
+			default:
+				over = append(over, j.id)
+			}
+		}
+		d.mu.Unlock()
+		if len(over) > 0 {
+			in, args := store.InList(over)
+			_, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET leased_until = NULL, lease_owner = '', next_attempt_at = ? WHERE id IN `+in,
+				append([]any{store.Micros(now.Add(time.Second))}, args...)...)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	d.mu.Lock()
+	for _, j := range wait {
+		d.queued[j.endpointID] = append(d.queued[j.endpointID], j)
+	}
+	for _, j := range send {
+		d.inflight[j.endpointID]++
+	}
+	d.mu.Unlock()
+	for _, j := range send {
+		d.slots <- struct{}{}
+		d.sends.Add(1)
+		go d.send(sendCtx, j)
+	}
+	return len(send) + len(wait), nil
+}
+
+// queuePerEndpoint bounds the claimed deliveries of one endpoint waiting
+// for a free request: at most a few timeouts' wait, well within the lease.
+func queuePerEndpoint(c Config) int { return 4 * c.PerEndpoint }
+
+// maxClaim bounds one claim, within store.InList's padding.
+const maxClaim = 64
+
+func (d *Dispatcher) open(sealed string) (string, error) {
+	if s, ok := d.secrets.Load(sealed); ok {
+		return s.(string), nil
+	}
+	s, err := d.sealer.Open(sealed)
+	if err != nil {
+		return "", fmt.Errorf("webhook: opening an endpoint's secret: %w", err)
+	}
+	d.secrets.Store(sealed, s)
+	return s, nil
+}
+
+// send POSTs one delivery and hands its result to the recorder, then the
+// deliveries waiting for the same endpoint one by one.
+func (d *Dispatcher) send(ctx context.Context, j job) {
+	defer d.sends.Done()
+	for {
+		r := result{job: j, at: d.cfg.Now()}
+		if !j.enabled {
+			r.skipped = true
+		} else {
+			d.post(ctx, &r)
+		}
+		d.results <- r
+		d.mu.Lock()
+		if q := d.queued[j.endpointID]; len(q) > 0 && ctx.Err() == nil {
+			j, d.queued[j.endpointID] = q[0], q[1:]
+			d.mu.Unlock()
+			continue
+		}
+		if d.inflight[j.endpointID]--; d.inflight[j.endpointID] <= 0 {
+			delete(d.inflight, j.endpointID)
+		}
+		d.mu.Unlock()
+		break
+	}
+	<-d.slots
+	d.wake()
+}
+
+func (d *Dispatcher) post(ctx context.Context, r *result) {
+	ctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
+	defer cancel()
+	start := time.Now()
+	defer func() { r.duration = time.Since(start) }()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.url, bytes.NewReader(r.payload))
+	if err != nil {
+		r.err = err.Error()
+		return
+	}
+	sigs := make([]string, 0, len(r.secrets))
+	for _, s := range r.secrets {
+		sig, err := signature.Sign(s, r.eventID, r.at, r.payload)
+		if err != nil {
+			r.err = err.Error()
+			return
+		}
+		sigs = append(sigs, sig)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "partnercenter-webhook/1")
+	req.Header.Set(signature.HeaderID, r.eventID)
+	req.Header.Set(signature.HeaderTimestamp, fmt.Sprint(r.at.Unix()))
+	req.Header.Set(signature.HeaderSignature, strings.Join(sigs, " "))
+	resp, err := d.cfg.Client.Do(req)
+	if err != nil {
+		switch {
+		case errors.Is(ctx.Err(), context.DeadlineExceeded):
+			r.err = fmt.Sprintf("no answer within %s", d.cfg.Timeout)
+		case ctx.Err() != nil:
+			r.aborted = true
+		default:
+			r.err = trimError(err)
+		}
+		return
+	}
+	defer resp.Body.Close()
+	r.status = resp.StatusCode
+	head, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+	r.response = strings.ToValidUTF8(string(head), "")
+	// Read a little more so the connection can be reused; a receiver that
+	// answers megabytes is not waited for.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode/100 != 2 {
+		r.err = "HTTP " + resp.Status
+	}
+}
+
+// trimError keeps the part of a transport error a partner can act on
+// (connection refused, reset, unknown host) without Go's wrapping.
+func trimError(err error) string {
+	s := err.Error()
+	if i := strings.LastIndex(s, ": dial "); i >= 0 {
+		s = s[i+2:]
+	}
+	if len(s) > 300 {
+		s = s[:300]
+	}
+	return s
+}
+
+// record writes results in batches: one transaction for whatever arrived
+// while the previous one was written.
+func (d *Dispatcher) record() {
+	defer close(d.recordDone)
+	for r := range d.results {
+		batch := []result{r}
+	more:
+		for len(batch) < 256 {
+			select {
+			case r, ok := <-d.results:
+				if !ok {
+					break more
+				}
+				batch = append(batch, r)
+			default:
+				break more
+			}
+		}
+		for attempt := 0; ; attempt++ {
+			err := d.write(context.Background(), batch)
+			if err == nil {
+				break
+			}
+			// The deliveries stay leased; written later, or retried by
+			// whichever node claims them when the lease ends.
+			d.log.Error("webhook: recording delivery results", "err", err, "results", len(batch))
+			if attempt == 2 {
+				break
+			}
+			time.Sleep(time.Second)
+		}
+	}
+}
+
+// next decides a failed attempt's follow-up: the time of the next attempt,
+// or the zero time when the retry window closes first.
+func (d *Dispatcher) next(attempts int, at time.Time, expires int64) time.Time {
+	wait := d.cfg.Schedule[min(attempts-1, len(d.cfg.Schedule)-1)]
+	wait = time.Duration(float64(wait) * (0.8 + 0.4*rand.Float64()))
+	t := at.Add(wait)
+	if store.Micros(t) > expires {
+		return time.Time{}
+	}
+	return t
+}
+
+func (d *Dispatcher) write(ctx context.Context, batch []result) error {
+	return d.db.InTx(ctx, func(tx *store.Tx) error {
+		var attempts [][]any
+		for _, r := range batch {
+			now := store.Micros(r.at)
+			if r.aborted {
+				if _, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET leased_until = NULL, lease_owner = '', next_attempt_at = ?
+					WHERE id = ? AND lease_owner = ?`, now, r.id, r.token); err != nil {
+					return err
+				}
+				continue
+			}
+			if r.skipped {
+				if _, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET status = ?, leased_until = NULL, lease_owner = '', gave_up_reason = ?, updated_at = ?
+					WHERE id = ? AND lease_owner = ?`, StatusFailed, GaveUpDisabled, now, r.id, r.token); err != nil {
+					return err
+				}
+				continue
+			}
+			n := r.attempts + 1
+			status, reason, next := StatusSucceeded, "", now
+			if r.err != "" {
+				status = StatusPending
+				if r.status == http.StatusGone {
+					status, reason = StatusFailed, GaveUpGone
+				} else if t := d.next(n, r.at, r.expires); t.IsZero() {
+					status, reason = StatusFailed, GaveUpRetryWindow
+				} else {
+					next = store.Micros(t)
+				}
+			}
+			ms := r.duration.Milliseconds()
+			if _, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?, leased_until = NULL,
+					lease_owner = '', last_status_code = ?, last_error = ?, last_duration_ms = ?, last_attempt_at = ?, gave_up_reason = ?, updated_at = ?
+				WHERE id = ? AND lease_owner = ?`, status, next, r.status, r.err, ms, now, reason, now, r.id, r.token); err != nil {
+				return err
+			}
+			// The attempt happened whether or not this node still held the
+			// lease: the log shows it either way.
+			attempts = append(attempts, []any{ids.New(), r.id, now, r.status, r.err, ms, r.response})
+			if r.status == http.StatusGone {
+				if _, err := tx.ExecContext(ctx, `UPDATE webhook_endpoints SET enabled = ?, disabled_reason = ?, updated_at = ? WHERE id = ? AND enabled = ?`,
+					false, "410 Gone", now, r.endpointID, true); err != nil {
+					return err
+				}
+			}
+		}
+		if len(attempts) == 0 {
+			return nil
+		}
+		return store.ExecRows(ctx, tx, `INSERT INTO webhook_attempts (id, delivery_id, attempted_at, status_code, error, duration_ms, response) VALUES `,
+			`(?, ?, ?, ?, ?, ?, ?)`, "", attempts)
+	})
+}
