@@ -12,6 +12,7 @@ import (
 	"partnercenter/internal/platform/apperr"
 	"partnercenter/internal/platform/ids"
 	"partnercenter/internal/store"
+	"partnercenter/internal/webhook"
 )
 
 // Coupon types, as the API's coupon_type.
@@ -181,6 +182,7 @@ func Issue(ctx context.Context, tx *store.Tx, r IssueRequest) ([]IssueResult, er
 	}
 	scope := customer.PartnerScope(r.PartnerID)
 	results := make([]IssueResult, 0, len(r.CustomerIDs))
+	var events []webhook.Event
 	for i, customerID := range r.CustomerIDs {
 		res := IssueResult{CustomerID: customerID}
 		c, err := customer.Get(ctx, tx, scope, customerID)
@@ -211,8 +213,13 @@ func Issue(ctx context.Context, tx *store.Tx, r IssueRequest) ([]IssueResult, er
 			}
 		}
 		results = append(results, res)
+		if res.Err == nil {
+			events = append(events, webhook.Event{Type: webhook.CouponIssued, Data: map[string]any{"coupon_id": res.CouponID, "customer_id": customerID,
+				"quota_id": quota.ID, "coupon_type": typeOfQuota(quota.Type), "face_value": webhook.Money(r.FaceValue),
+				"effective_at": webhook.Time(eff), "expires_at": webhook.Time(exp)}})
+		}
 	}
-	return results, nil
+	return results, webhook.EmitMany(ctx, tx, r.PartnerID, events)
 }
 
 func resultOf(err error) string {

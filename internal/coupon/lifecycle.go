@@ -7,6 +7,7 @@ import (
 	"partnercenter/internal/funds"
 	"partnercenter/internal/ledger"
 	"partnercenter/internal/store"
+	"partnercenter/internal/webhook"
 )
 
 func init() {
@@ -50,6 +51,7 @@ func Sweep(ctx context.Context, tx *store.Tx, limit int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	var expired []webhook.PartnerEvent
 	for _, id := range due {
 		c, err := lockCoupon(ctx, tx, "", id)
 		if err != nil {
@@ -71,6 +73,12 @@ func Sweep(ctx context.Context, tx *store.Tx, limit int) (int, error) {
 			customerID: c.CustomerID, op: OpExpire, amount: c.Balance, result: "success", operator: "system"}); err != nil {
 			return 0, err
 		}
+		expired = append(expired, webhook.PartnerEvent{PartnerID: c.PartnerID, Event: webhook.Event{Type: webhook.CouponExpired, Data: map[string]any{
+			"coupon_id": c.ID, "customer_id": c.CustomerID, "coupon_type": c.Type, "lapsed_amount": webhook.Money(c.Balance),
+			"expires_at": webhook.Time(c.ExpiresAt)}}})
+	}
+	if err := webhook.EmitBatch(ctx, tx, expired); err != nil {
+		return 0, err
 	}
 
 	res, err := tx.ExecContext(ctx, `UPDATE coupon_quotas SET status = ?, updated_at = ? WHERE id IN (

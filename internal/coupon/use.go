@@ -11,6 +11,7 @@ import (
 	"partnercenter/internal/platform/apperr"
 	"partnercenter/internal/platform/ids"
 	"partnercenter/internal/store"
+	"partnercenter/internal/webhook"
 )
 
 // lockCoupon reads a coupon for an operation that changes it. partnerID may
@@ -211,8 +212,12 @@ func reclaimOne(ctx context.Context, tx *store.Tx, partnerID, id, op, reason, op
 	if err := countChange(ctx, tx, c, c.Status, Reclaimed); err != nil {
 		return 0, err
 	}
-	return amount, record(ctx, tx, recordRow{partnerID: c.PartnerID, quotaType: quota.Type, quotaID: quota.ID, couponID: c.ID,
-		customerID: c.CustomerID, op: op, amount: amount, result: "success", reason: reason, operator: operator})
+	if err := record(ctx, tx, recordRow{partnerID: c.PartnerID, quotaType: quota.Type, quotaID: quota.ID, couponID: c.ID,
+		customerID: c.CustomerID, op: op, amount: amount, result: "success", reason: reason, operator: operator}); err != nil {
+		return 0, err
+	}
+	return amount, webhook.Emit(ctx, tx, c.PartnerID, webhook.CouponReclaimed, map[string]any{"coupon_id": c.ID, "customer_id": c.CustomerID,
+		"coupon_type": c.Type, "amount": webhook.Money(amount), "unbinding": op == OpUnbindReclaim, "reclaimed_at": webhook.Time(tx.Now)})
 }
 
 // ReclaimForUnbinding takes back every coupon the partner issued to a

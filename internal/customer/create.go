@@ -11,6 +11,7 @@ import (
 	"partnercenter/internal/platform/apperr"
 	"partnercenter/internal/platform/ids"
 	"partnercenter/internal/store"
+	"partnercenter/internal/webhook"
 )
 
 var domainNamePattern = regexp.MustCompile(`^[A-Za-z_-][A-Za-z0-9_-]*$`)
@@ -145,7 +146,7 @@ func Create(ctx context.Context, tx *store.Tx, p *partner.Partner, n NewCustomer
 	if err != nil {
 		return nil, err
 	}
-	return c, nil
+	return c, webhook.Emit(ctx, tx, p.ID, webhook.CustomerAssociated, associatedEvent(c.ID, c.DomainName, c.XAccountID, c.AssociationType, tx.Now))
 }
 
 // Identity search types of CheckUserIdentity.

@@ -6,6 +6,7 @@ import (
 
 	"partnercenter/internal/platform/apperr"
 	"partnercenter/internal/store"
+	"partnercenter/internal/webhook"
 )
 
 // Freeze stops a resale customer from buying, renewing or changing resources
@@ -62,6 +63,13 @@ func setFrozen(ctx context.Context, tx *store.Tx, c *Customer, mode int, reason 
 	after.Frozen, after.FrozenReason = mode, stored
 	for _, hook := range freezeHooks {
 		if err := hook(ctx, tx, c.ID, c.Frozen, mode); err != nil {
+			return nil, nil, err
+		}
+	}
+	if mode != NotFrozen {
+		err := webhook.Emit(ctx, tx, c.PartnerID, webhook.CustomerFrozen, map[string]any{"customer_id": c.ID, "domain_name": c.DomainName,
+			"freeze_mode": mode, "reason": reason, "frozen_at": webhook.Time(tx.Now)})
+		if err != nil {
 			return nil, nil, err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"partnercenter/internal/platform/apperr"
 	"partnercenter/internal/platform/ids"
 	"partnercenter/internal/store"
+	"partnercenter/internal/webhook"
 )
 
 // InviteValidity is how long a customer has to open an invitation link.
@@ -190,7 +191,17 @@ func associate(ctx context.Context, tx *store.Tx, partnerID, customerID string, 
 	if n, _ := res.RowsAffected(); n != 1 {
 		return errTakenByOther
 	}
-	return nil
+	var domain, xaccount string
+	if err := tx.QueryRowContext(ctx, `SELECT domain_name, COALESCE(xaccount_id, '') FROM customers WHERE id = ?`, customerID).Scan(&domain, &xaccount); err != nil {
+		return err
+	}
+	return webhook.Emit(ctx, tx, partnerID, webhook.CustomerAssociated, associatedEvent(customerID, domain, xaccount, t, tx.Now))
+}
+
+// associatedEvent is the payload of customer.associated.
+func associatedEvent(customerID, domainName, xaccountID string, t AssociationType, at time.Time) map[string]any {
+	return map[string]any{"customer_id": customerID, "domain_name": domainName, "xaccount_id": xaccountID,
+		"association_type": int(t), "associated_at": webhook.Time(at)}
 }
 
 // NewAccount is a cloud account that signed up with the provider directly,
@@ -252,7 +263,9 @@ func Unassociate(ctx context.Context, tx *store.Tx, partnerID, customerID string
 	if n, _ := res.RowsAffected(); n != 1 {
 		return ErrNotFound
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE customer_manager_periods SET ends_at = ? WHERE customer_id = ? AND ends_at IS NULL`,
-		store.Micros(tx.Now), customerID)
-	return err
+	if _, err = tx.ExecContext(ctx, `UPDATE customer_manager_periods SET ends_at = ? WHERE customer_id = ? AND ends_at IS NULL`,
+		store.Micros(tx.Now), customerID); err != nil {
+		return err
+	}
+	return webhook.Emit(ctx, tx, partnerID, webhook.CustomerUnbound, map[string]any{"customer_id": customerID, "unbound_at": webhook.Time(tx.Now)})
 }

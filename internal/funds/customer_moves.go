@@ -3,10 +3,12 @@ package funds
 import (
 	"context"
 	"errors"
+	"time"
 
 	"partnercenter/internal/customer"
 	"partnercenter/internal/ledger"
 	"partnercenter/internal/store"
+	"partnercenter/internal/webhook"
 )
 
 // CustomerMove asks for one 拨款 (OpAllocate) or 回收 (OpReclaim) between a
@@ -116,6 +118,7 @@ func MoveCustomers(ctx context.Context, tx *store.Tx, moves []CustomerMove) ([]*
 			return nil, nil, err
 		}
 		var records [][]any
+		var events []webhook.PartnerEvent
 		for k, o := range outcomes {
 			i := planned[k]
 			if o.Err != nil {
@@ -125,6 +128,10 @@ func MoveCustomers(ctx context.Context, tx *store.Tx, moves []CustomerMove) ([]*
 			transID := o.Transfers[0].LinkedID
 			results[i] = &Result{TransID: transID, Amount: ops[i].amount}
 			records = append(records, ops[i].recordRow(transID, tx.Now))
+			events = append(events, moveEvent(ops[i], transID, tx.Now))
+		}
+		if err := webhook.EmitBatch(ctx, tx, events); err != nil {
+			return nil, nil, err
 		}
 		if len(records) > 0 {
 			err := store.ExecRows(ctx, tx, recordInsert, recordTuple, "", records)
@@ -149,6 +156,17 @@ func MoveCustomers(ctx context.Context, tx *store.Tx, moves []CustomerMove) ([]*
 		}
 	}
 	return results, errs, nil
+}
+
+// moveEvent is the funds.allocated or funds.reclaimed event of an applied
+// move.
+func moveEvent(a adjustment, transID string, at time.Time) webhook.PartnerEvent {
+	typ := webhook.FundsAllocated
+	if a.op == OpReclaim {
+		typ = webhook.FundsReclaimed
+	}
+	return webhook.PartnerEvent{PartnerID: a.partnerID, Event: webhook.Event{Type: typ, Data: map[string]any{
+		"trans_id": transID, "customer_id": a.customerID, "amount": webhook.Money(a.amount), "memo": a.memo, "occurred_at": webhook.Time(at)}}}
 }
 
 // MoveCustomer runs one customer move.

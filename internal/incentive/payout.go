@@ -13,6 +13,7 @@ import (
 	"partnercenter/internal/platform/apperr"
 	"partnercenter/internal/platform/ids"
 	"partnercenter/internal/store"
+	"partnercenter/internal/webhook"
 )
 
 // Payout is the payout (激励申付) of one confirmed statement.
@@ -355,9 +356,13 @@ func PayPayoutWith(ctx context.Context, db *store.DB, payoutID string, pay Payme
 			store.Micros(tx.Now), p.ID); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE incentive_statements SET status = ?, paid_at = ? WHERE id = ?`, StatusPaid, store.Micros(tx.Now), p.StatementID)
+		if _, err = tx.ExecContext(ctx, `UPDATE incentive_statements SET status = ?, paid_at = ? WHERE id = ?`, StatusPaid, store.Micros(tx.Now), p.StatementID); err != nil {
+			return err
+		}
 		out = p
-		return err
+		return webhook.Emit(ctx, tx, p.PartnerID, webhook.IncentivePaid, map[string]any{"payout_id": p.ID, "statement_id": p.StatementID,
+			"month": p.Month.String(), "amount": webhook.Money(p.Amount), "method": p.Method, "quota_id": p.QuotaID,
+			"transfer_id": p.TransferID, "paid_at": webhook.Time(tx.Now)})
 	})
 	if grantErr == nil {
 		return out, err

@@ -22,6 +22,7 @@ import (
 	"partnercenter/internal/platform/apperr"
 	"partnercenter/internal/platform/ids"
 	"partnercenter/internal/store"
+	"partnercenter/internal/webhook"
 )
 
 // Origins.
@@ -229,7 +230,35 @@ func record(ctx context.Context, tx *store.Tx, id, actor, action string, changes
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO opportunity_events (id, opportunity_id, at, actor, action, changes, comment) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		ids.New(), id, store.Micros(tx.Now), actor, action, string(b), comment)
-	return err
+	if err != nil {
+		return err
+	}
+	return statusEvent(ctx, tx, id, action, changes)
+}
+
+// statusEvent emits opportunity.status_changed when a recorded change
+// moves the review status or the sales stage; every such change is
+// recorded here, so this is the one place that sees them all.
+func statusEvent(ctx context.Context, tx *store.Tx, id, action string, changes map[string][2]string) error {
+	moved := map[string]map[string]string{}
+	for _, field := range []string{"review_status", "sales_stage"} {
+		if c, ok := changes[field]; ok && c[0] != c[1] {
+			moved[field] = map[string]string{"from": c[0], "to": c[1]}
+		}
+	}
+	if len(moved) == 0 {
+		return nil
+	}
+	var partnerID *string
+	var code, review, stage string
+	if err := tx.QueryRowContext(ctx, `SELECT partner_id, code, review_status, sales_stage FROM opportunities WHERE id = ?`, id).Scan(&partnerID, &code, &review, &stage); err != nil {
+		return store.ScanErr(err)
+	}
+	if partnerID == nil {
+		return nil // an HO not yet shared with a partner
+	}
+	return webhook.Emit(ctx, tx, *partnerID, webhook.OpportunityStatusChanged, map[string]any{"opportunity_id": id, "code": code,
+		"action": action, "changes": moved, "review_status": review, "sales_stage": stage, "changed_at": webhook.Time(tx.Now)})
 }
 
 // normalise makes names comparable for duplicate detection: lower case,

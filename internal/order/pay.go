@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"time"
 
 	"partnercenter/internal/catalogue"
 	"partnercenter/internal/coupon"
@@ -12,6 +13,7 @@ import (
 	"partnercenter/internal/funds"
 	"partnercenter/internal/platform/apperr"
 	"partnercenter/internal/store"
+	"partnercenter/internal/webhook"
 )
 
 func init() {
@@ -130,7 +132,12 @@ func settle(ctx context.Context, tx *store.Tx, o *Order, couponIDs []string) err
 	o.Status, o.PaidAt, o.CouponAmount, o.BalanceAmount = StatusCompleted, tx.Now, couponTotal, rest
 	_, err := tx.ExecContext(ctx, `UPDATE customer_orders SET status = ?, paid_at = ?, coupon_amount = ?, balance_amount = ?, trans_id = ?
 		WHERE id = ?`, o.Status, store.Micros(o.PaidAt), o.CouponAmount, o.BalanceAmount, o.TransID, o.ID)
-	return err
+	if err != nil {
+		return err
+	}
+	return webhook.Emit(ctx, tx, o.PartnerID, webhook.OrderPaid, map[string]any{"order_id": o.ID, "customer_id": o.CustomerID,
+		"amount": webhook.Money(o.Amount), "coupon_amount": webhook.Money(o.CouponAmount), "balance_amount": webhook.Money(o.BalanceAmount),
+		"trans_id": o.TransID, "paid_at": webhook.Time(o.PaidAt)})
 }
 
 // payWithCoupon uses one coupon on the lines in its scope, never more than
@@ -258,18 +265,40 @@ func cancel(ctx context.Context, tx *store.Tx, o *Order, reason string) error {
 	o.Status, o.CancelledAt, o.CancelReason = StatusCancelled, tx.Now, reason
 	_, err := tx.ExecContext(ctx, `UPDATE customer_orders SET status = ?, cancelled_at = ?, cancel_reason = ? WHERE id = ? AND status = ?`,
 		StatusCancelled, store.Micros(tx.Now), reason, o.ID, StatusPendingPayment)
-	return err
+	if err != nil {
+		return err
+	}
+	return webhook.Emit(ctx, tx, o.PartnerID, webhook.OrderCancelled, cancelledEvent(o.ID, o.CustomerID, reason, tx.Now))
+}
+
+// cancelledEvent is the payload of order.cancelled.
+func cancelledEvent(orderID, customerID, reason string, at time.Time) map[string]any {
+	return map[string]any{"order_id": orderID, "customer_id": customerID, "reason": reason, "cancelled_at": webhook.Time(at)}
 }
 
 // CancelOverdue cancels up to limit orders whose payment deadline has
 // passed (housekeeping) and returns how many.
 func CancelOverdue(ctx context.Context, tx *store.Tx, limit int) (int, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE customer_orders SET status = ?, cancelled_at = ?, cancel_reason = 'payment_timeout'
-		WHERE id IN (SELECT id FROM customer_orders WHERE status = ? AND payment_deadline <= ? ORDER BY payment_deadline LIMIT ?)`,
+	rows, err := tx.QueryContext(ctx, `UPDATE customer_orders SET status = ?, cancelled_at = ?, cancel_reason = 'payment_timeout'
+		WHERE id IN (SELECT id FROM customer_orders WHERE status = ? AND payment_deadline <= ? ORDER BY payment_deadline LIMIT ?)
+		RETURNING id, partner_id, customer_id`,
 		StatusCancelled, store.Micros(tx.Now), StatusPendingPayment, store.Micros(tx.Now), limit)
 	if err != nil {
 		return 0, err
 	}
-	n, err := res.RowsAffected()
-	return int(n), err
+	var events []webhook.PartnerEvent
+	for rows.Next() {
+		var id, partnerID, customerID string
+		if err := rows.Scan(&id, &partnerID, &customerID); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		events = append(events, webhook.PartnerEvent{PartnerID: partnerID,
+			Event: webhook.Event{Type: webhook.OrderCancelled, Data: cancelledEvent(id, customerID, "payment_timeout", tx.Now)}})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	return len(events), webhook.EmitBatch(ctx, tx, events)
 }

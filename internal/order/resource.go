@@ -11,6 +11,7 @@ import (
 	"partnercenter/internal/platform/apperr"
 	"partnercenter/internal/platform/ids"
 	"partnercenter/internal/store"
+	"partnercenter/internal/webhook"
 )
 
 // Charging modes, as the provider names them.
@@ -328,13 +329,31 @@ func SetCustomerResourcesFrozen(ctx context.Context, tx *store.Tx, customerID st
 	if !frozen {
 		from, to, frozenAt = ResourceFrozen, ResourceActive, nil
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE cloud_resources SET status = ?, frozen_at = ?, updated_at = ?
-		WHERE customer_id = ? AND charging_mode = ? AND status = ?`, to, frozenAt, store.Micros(tx.Now), customerID, chargingMode, from)
+	rows, err := tx.QueryContext(ctx, `UPDATE cloud_resources SET status = ?, frozen_at = ?, updated_at = ?
+		WHERE customer_id = ? AND charging_mode = ? AND status = ? RETURNING id, partner_id, name`,
+		to, frozenAt, store.Micros(tx.Now), customerID, chargingMode, from)
 	if err != nil {
 		return 0, err
 	}
-	n, err := res.RowsAffected()
-	return int(n), err
+	var events []webhook.PartnerEvent
+	for rows.Next() {
+		var id, partnerID, name string
+		if err := rows.Scan(&id, &partnerID, &name); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		events = append(events, webhook.PartnerEvent{PartnerID: partnerID, Event: webhook.Event{Type: webhook.ResourceFrozen,
+			Data: map[string]any{"resource_id": id, "resource_name": name, "customer_id": customerID, "frozen_at": webhook.Time(tx.Now)}}})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	if !frozen {
+		// Only freezing is an event; a restart is not one partners asked for.
+		return len(events), nil
+	}
+	return len(events), webhook.EmitBatch(ctx, tx, events)
 }
 
 func init() {

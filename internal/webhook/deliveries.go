@@ -214,7 +214,8 @@ func SendTest(ctx context.Context, tx *store.Tx, partnerID, endpointID string) (
 		return nil, err
 	}
 	data := TestData{EndpointID: endpointID, Message: "This is a test event from the partner center."}
-	made, err := insert(ctx, tx, partnerID, []subscribed{{id: endpointID}}, []Event{{Type: Test, Data: data}})
+	made, err := insert(ctx, tx, map[string][]subscribed{partnerID: {{id: endpointID}}},
+		[]PartnerEvent{{PartnerID: partnerID, Event: Event{Type: Test, Data: data}}})
 	if err != nil {
 		return nil, err
 	}

@@ -63,6 +63,15 @@ type Amount struct {
 // Money builds an Amount.
 func Money(fen int64) Amount { return Amount{Fen: fen, Yuan: money.Plain(fen)} }
 
+// Time is how payloads carry a time: UTC to the second, as the API writes
+// times; "" for the zero time.
+func Time(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02T15:04:05Z")
+}
+
 // envelope is a delivery's body, as Standard Webhooks suggests: the type,
 // when it happened and the data, plus the event id also sent as webhook-id.
 type envelope struct {
@@ -85,25 +94,33 @@ type subscribed struct {
 	events []string
 }
 
-// subscribers reads the partner's enabled endpoints: Emit's one indexed
-// read, all that a partner without callbacks pays for a change.
-func subscribers(ctx context.Context, q store.Queryer, partnerID string) ([]subscribed, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, events FROM webhook_endpoints WHERE partner_id = ? AND enabled = ?`, partnerID, true)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []subscribed
-	for rows.Next() {
-		var s subscribed
-		var events string
-		if err := rows.Scan(&s.id, &events); err != nil {
+// subscribers reads the enabled endpoints of the partners: Emit's one
+// indexed read, all that a partner without callbacks pays for a change.
+func subscribers(ctx context.Context, q store.Queryer, partnerIDs []string) (map[string][]subscribed, error) {
+	out := map[string][]subscribed{}
+	for start := 0; start < len(partnerIDs); start += 64 {
+		in, args := store.InList(partnerIDs[start:min(start+64, len(partnerIDs))])
+		rows, err := q.QueryContext(ctx, `SELECT partner_id, id, events FROM webhook_endpoints WHERE partner_id IN `+in+` AND enabled = ?`,
+			append(args, true)...)
+		if err != nil {
 			return nil, err
 		}
-		s.events = splitTypes(events)
-		out = append(out, s)
+		for rows.Next() {
+			var partnerID, events string
+			var s subscribed
+			if err := rows.Scan(&partnerID, &s.id, &events); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			s.events = splitTypes(events)
+			out[partnerID] = append(out[partnerID], s)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func splitTypes(s string) []string {
@@ -117,35 +134,57 @@ func splitTypes(s string) []string {
 // to each of its enabled endpoints subscribed to the type; without such an
 // endpoint it writes nothing.
 func Emit(ctx context.Context, tx *store.Tx, partnerID, eventType string, data any) error {
-	return EmitMany(ctx, tx, partnerID, []Event{{Type: eventType, Data: data}})
+	return EmitBatch(ctx, tx, []PartnerEvent{{PartnerID: partnerID, Event: Event{Type: eventType, Data: data}}})
 }
 
-// EmitMany is Emit for several events of one partner in one transaction
-// (a batch of allocations): one read of the endpoints and one multi-row
-// insert each for the events and their deliveries.
+// EmitMany is Emit for several events of one partner in one transaction.
 func EmitMany(ctx context.Context, tx *store.Tx, partnerID string, events []Event) error {
+	batch := make([]PartnerEvent, len(events))
+	for i, e := range events {
+		batch[i] = PartnerEvent{PartnerID: partnerID, Event: e}
+	}
+	return EmitBatch(ctx, tx, batch)
+}
+
+// PartnerEvent is an event and the partner it belongs to.
+type PartnerEvent struct {
+	PartnerID string
+	Event
+}
+
+// EmitBatch is Emit for the events of one transaction that changed many
+// things at once (a batch of allocations of several partners): one read
+// of the partners' endpoints, and one multi-row insert each for the
+// events and their deliveries.
+func EmitBatch(ctx context.Context, tx *store.Tx, events []PartnerEvent) error {
 	if len(events) == 0 {
 		return nil
 	}
-	subs, err := subscribers(ctx, tx, partnerID)
+	var partners []string
+	for _, e := range events {
+		if !slices.Contains(partners, e.PartnerID) {
+			partners = append(partners, e.PartnerID)
+		}
+	}
+	subs, err := subscribers(ctx, tx, partners)
 	if err != nil || len(subs) == 0 {
 		return err
 	}
-	_, err = insert(ctx, tx, partnerID, subs, events)
+	_, err = insert(ctx, tx, subs, events)
 	return err
 }
 
-// insert writes events and a delivery of each to every endpoint of subs
-// that subscribes to its type (or to all of subs for the test event), and
-// returns the deliveries' ids.
-func insert(ctx context.Context, tx *store.Tx, partnerID string, subs []subscribed, events []Event) ([]string, error) {
+// insert writes events and a delivery of each to every endpoint of its
+// partner in subs that subscribes to its type (or to all of them for the
+// test event), and returns the deliveries' ids.
+func insert(ctx context.Context, tx *store.Tx, subs map[string][]subscribed, events []PartnerEvent) ([]string, error) {
 	now := store.Micros(tx.Now)
 	expires := store.Micros(tx.Now.Add(RetryWindow))
 	var eventRows, deliveryRows [][]any
 	var deliveryIDs []string
 	for _, e := range events {
 		var to []string
-		for _, s := range subs {
+		for _, s := range subs[e.PartnerID] {
 			if e.Type == Test || slices.Contains(s.events, e.Type) {
 				to = append(to, s.id)
 			}
@@ -158,10 +197,10 @@ func insert(ctx context.Context, tx *store.Tx, partnerID string, subs []subscrib
 		if err != nil {
 			return nil, fmt.Errorf("webhook: encoding a %s event: %w", e.Type, err)
 		}
-		eventRows = append(eventRows, []any{id, partnerID, e.Type, string(body), now})
+		eventRows = append(eventRows, []any{id, e.PartnerID, e.Type, string(body), now})
 		for _, endpoint := range to {
 			deliveryIDs = append(deliveryIDs, ids.New())
-			deliveryRows = append(deliveryRows, []any{deliveryIDs[len(deliveryIDs)-1], id, endpoint, partnerID, e.Type, StatusPending, now, expires, now, now})
+			deliveryRows = append(deliveryRows, []any{deliveryIDs[len(deliveryIDs)-1], id, endpoint, e.PartnerID, e.Type, StatusPending, now, expires, now, now})
 		}
 	}
 	if len(eventRows) == 0 {
