@@ -225,8 +225,8 @@ func checkValues(def configurator.Definition, values map[string]string) error {
 		if !slices.ContainsFunc(def.Parameters, func(p configurator.Parameter) bool { return p.Name == name }) {
 			return fieldError("CBC.0100", "values."+name, "api.parameter_unknown", "is not a parameter of the configurator")
 		}
-		if len(v) > 100 {
-			return fieldError("CBC.0100", "values."+name, "api.too_long", "must be at most %d characters", 100)
+		if _, err := optionalString("values."+name, &v, 100); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -166,7 +166,7 @@ func createSolution(c *Call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return solutionInfoOf(s), nil
+		return solutionInfoOf(s), solution.AuditChange(c.ctx(), tx, "solution.create", nil, s)
 	})
 }
 
@@ -193,7 +193,11 @@ func updateSolution(c *Call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return solutionInfoOf(s), nil
+		if s.UpdatedAt.After(cur.UpdatedAt) {
+			// An edit that changes nothing leaves no entry, as in the console.
+			err = solution.AuditChange(c.ctx(), tx, "solution.update", cur, s)
+		}
+		return solutionInfoOf(s), err
 	})
 }
 
@@ -228,7 +232,7 @@ func submitSolution(c *Call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return solutionInfoOf(s), nil
+		return solutionInfoOf(s), solution.AuditChange(c.ctx(), tx, "solution.submit", cur, s)
 	})
 }
 

@@ -114,7 +114,7 @@ func addSolutionMaterial(c *Call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return materialOf(*f), nil
+		return materialOf(*f), solution.AuditFile(c.ctx(), tx, "solution.attach", s, f)
 	})
 	if err != nil {
 		c.discard(saved.ID)
@@ -189,10 +189,15 @@ func deleteSolutionMaterial(c *Call) (any, error) {
 		return nil, err
 	}
 	return c.InTx(func(tx *store.Tx) (any, error) {
-		f, err := solution.Detach(c.ctx(), tx, c.solutionActor(), id, fileID)
+		a := c.solutionActor()
+		f, err := solution.Detach(c.ctx(), tx, a, id, fileID)
 		if err != nil {
 			return nil, err
 		}
-		return materialOf(*f), nil
+		s, err := solution.Get(c.ctx(), tx, a.Viewer(), id)
+		if err != nil {
+			return nil, err
+		}
+		return materialOf(*f), solution.AuditFile(c.ctx(), tx, "solution.detach", s, f)
 	})
 }

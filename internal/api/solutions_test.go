@@ -172,6 +172,29 @@ func TestSolutionAPIFlow(t *testing.T) {
 		if s = extMust(f.own.SubmitSolution(ctx, s.SolutionID))(t); s.Status != pc.SolutionJointApproval {
 			t.Fatalf("resubmitted: %+v", s)
 		}
+
+		// The audit log holds the partner's changes as the console's would,
+		// each once, under the access key.
+		rows, err := db.Reader().QueryContext(ctx, `SELECT action, actor_name FROM audit_log WHERE object_id = ? ORDER BY at, id`, s.SolutionID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var logged []string
+		for rows.Next() {
+			var action, actor string
+			if err := rows.Scan(&action, &actor); err != nil {
+				t.Fatal(err)
+			}
+			if actor != "AK "+f.plainKey.ID {
+				t.Fatalf("%s logged as %q", action, actor)
+			}
+			logged = append(logged, action)
+		}
+		if want := []string{"solution.create", "solution.update", "solution.attach", "solution.attach", "solution.submit", "solution.detach",
+			"solution.attach", "solution.submit"}; !slices.Equal(logged, want) {
+			t.Fatalf("audit log %v, want %v", logged, want)
+		}
 	})
 }
 
