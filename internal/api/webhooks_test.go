@@ -1,0 +1,172 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	pc "partnercenter/client"
+	"partnercenter/internal/api"
+	"partnercenter/internal/store"
+	"partnercenter/internal/store/storetest"
+	"partnercenter/internal/webhook"
+)
+
+// hookReceiver keeps the verified callbacks it receives, by event id.
+type hookReceiver struct {
+	mu      sync.Mutex
+	secrets []string
+	bodies  map[string][]json.RawMessage // event id -> bodies received
+	bad     int
+}
+
+func (h *hookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, s := range h.secrets {
+		if pc.VerifyWebhook(s, r.Header, body, 5*time.Minute) == nil {
+			id := r.Header.Get("webhook-id")
+			h.bodies[id] = append(h.bodies[id], body)
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+	}
+	h.bad++
+	w.WriteHeader(http.StatusUnauthorized)
+}
+
+func (h *hookReceiver) received(id string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.bodies[id])
+}
+
+// Callbacks through the Go client: endpoints with their checks and
+// tenant isolation, an event of an API call delivered signed, the log, the
+// test event, a re-send with the same id, rotation and deletion.
+func TestWebhooksThroughTheClient(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newSolFixture(t, db)
+		c := f.own
+		rec := &hookReceiver{bodies: map[string][]json.RawMessage{}}
+		hooks := httptest.NewServer(rec)
+		t.Cleanup(hooks.Close)
+
+		// Bad input is refused by field, and nothing is stored.
+		_, err := c.CreateWebhookEndpoint(ctx, pc.WebhookEndpointRequest{URL: str("http://platform.example.com/hooks")})
+		extInvalid(t, err, "url")
+		_, err = c.CreateWebhookEndpoint(ctx, pc.WebhookEndpointRequest{URL: str(hooks.URL), Events: &[]string{"customer.deleted"}})
+		extInvalid(t, err, "events")
+		if n := extMust(c.ListWebhookEndpoints(ctx))(t).TotalCount; n != 0 {
+			t.Fatalf("refused endpoints were stored: %d", n)
+		}
+
+		events := []string{webhook.CustomerAssociated, webhook.FundsAllocated}
+		ep := extMust(c.CreateWebhookEndpoint(ctx, pc.WebhookEndpointRequest{URL: str(hooks.URL + "/pc"), Events: &events, Description: str("销售平台")}))(t)
+		if !strings.HasPrefix(ep.Secret, "whsec_") || !ep.Enabled || ep.URL != hooks.URL+"/pc" || len(ep.Events) != 2 {
+			t.Fatalf("created: %+v", ep)
+		}
+		rec.secrets = []string{ep.Secret}
+		list := extMust(c.ListWebhookEndpoints(ctx))(t)
+		if list.TotalCount != 1 || list.Endpoints[0].Secret != "" || list.Endpoints[0].Description != "销售平台" {
+			t.Fatalf("listed: %+v", list)
+		}
+
+		// Another partner sees none of it.
+		_, err = f.other.UpdateWebhookEndpoint(ctx, ep.ID, pc.WebhookEndpointRequest{Enabled: new(bool)})
+		extNotFound(t, err)
+		extNotFound(t, f.other.DeleteWebhookEndpoint(ctx, ep.ID))
+		_, err = f.other.SendWebhookTestEvent(ctx, ep.ID)
+		extNotFound(t, err)
+		if n := extMust(f.other.ListWebhookEndpoints(ctx))(t).TotalCount; n != 0 {
+			t.Fatalf("the other partner lists %d endpoints", n)
+		}
+
+		d := webhook.NewDispatcher(db, f.app.Sealer, slog.New(slog.NewTextHandler(io.Discard, nil)), webhook.Config{Poll: 20 * time.Millisecond})
+		d.Start(ctx)
+		t.Cleanup(func() { _ = d.Stop(ctx) })
+
+		// A customer created through the API is an event.
+		cfg := api.DefaultConfig()
+		cfg.RateLimit = 0
+		a := call(t, f.startAPI(t, cfg), f.plainKey, f.plain.DomainID, "POST", "/v2/partners/sub-customers",
+			[]byte(`{"xaccount_id":"hook-user-1","xaccount_type":"`+f.plain.XAccountType+`","domain_name":"hook-user-0001"}`), nil)
+		if a.Status != http.StatusOK {
+			t.Fatalf("CreateSubCustomer: %d %s", a.Status, a.Body)
+		}
+		var delivered pc.WebhookDelivery
+		waitFor(t, "the customer.associated delivery", func() bool {
+			got := extMust(c.ListWebhookDeliveries(ctx, pc.WebhookDeliveryFilter{EventType: webhook.CustomerAssociated, Status: "succeeded"}))(t)
+			if got.TotalCount == 1 {
+				delivered = got.Deliveries[0]
+			}
+			return got.TotalCount == 1
+		})
+		shown := extMust(c.ShowWebhookDelivery(ctx, delivered.ID))(t)
+		if shown.Attempts != 1 || len(shown.AttemptLog) != 1 || shown.AttemptLog[0].StatusCode != http.StatusNoContent ||
+			!strings.Contains(string(shown.Payload), `"xaccount_id":"hook-user-1"`) || rec.received(shown.EventID) != 1 {
+			t.Fatalf("delivery: %+v (received %d)", shown, rec.received(shown.EventID))
+		}
+		_, err = f.other.ShowWebhookDelivery(ctx, delivered.ID)
+		extNotFound(t, err)
+		_, err = c.ListWebhookDeliveries(ctx, pc.WebhookDeliveryFilter{Status: "lost"})
+		extInvalid(t, err, "status")
+
+		// The test event, then a re-send: the same event id again.
+		test := extMust(c.SendWebhookTestEvent(ctx, ep.ID))(t)
+		if test.EventType != webhook.Test || test.Status != "pending" {
+			t.Fatalf("test delivery: %+v", test)
+		}
+		waitFor(t, "the test event", func() bool { return rec.received(test.EventID) == 1 })
+		extMust(c.ResendWebhookDelivery(ctx, test.ID))(t)
+		waitFor(t, "the re-send", func() bool { return rec.received(test.EventID) == 2 })
+
+		// After a rotation a receiver with either secret accepts.
+		rotated := extMust(c.RotateWebhookEndpointSecret(ctx, ep.ID))(t)
+		if rotated.Secret == ep.Secret || rotated.PreviousSecretExpiresAt == "" {
+			t.Fatalf("rotated: %+v", rotated)
+		}
+		rec.mu.Lock()
+		rec.secrets = []string{rotated.Secret}
+		rec.mu.Unlock()
+		again := extMust(c.SendWebhookTestEvent(ctx, ep.ID))(t)
+		waitFor(t, "a delivery signed with the new secret", func() bool { return rec.received(again.EventID) == 1 })
+
+		// Disabling and deleting.
+		off := extMust(c.UpdateWebhookEndpoint(ctx, ep.ID, pc.WebhookEndpointRequest{Enabled: new(bool)}))(t)
+		if off.Enabled || len(off.Events) != 2 {
+			t.Fatalf("disabled: %+v", off)
+		}
+		extMust(0, c.DeleteWebhookEndpoint(ctx, ep.ID))(t)
+		if n := extMust(c.ListWebhookEndpoints(ctx))(t).TotalCount; n != 0 {
+			t.Fatalf("after deletion %d endpoints", n)
+		}
+		if n := extMust(c.ListWebhookDeliveries(ctx, pc.WebhookDeliveryFilter{}))(t).TotalCount; n != 0 {
+			t.Fatalf("after deletion %d deliveries", n)
+		}
+		if rec.bad != 0 {
+			t.Fatalf("%d callbacks did not verify", rec.bad)
+		}
+	})
+}
+
+// waitFor polls cond for up to 30 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
