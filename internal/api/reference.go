@@ -44,6 +44,8 @@ type document struct {
 		Status  int
 		Meaning string
 	} `json:"x-error-codes"`
+	// Differences are the deliberate differences from the provider's API.
+	Differences []struct{ Topic, Difference string } `json:"x-differences"`
 }
 
 type operation struct {
@@ -53,9 +55,15 @@ type operation struct {
 	Description string
 	Parameters  []*parameter
 	RequestBody *struct {
-		Content map[string]struct{ Schema *schema }
+		Content map[string]mediaType
 	}
 	Responses map[string]*response
+}
+
+// mediaType is a body's schema and the example the document gives of it.
+type mediaType struct {
+	Schema  *schema
+	Example json.RawMessage
 }
 
 type parameter struct {
@@ -69,7 +77,7 @@ type parameter struct {
 type response struct {
 	Ref         string `json:"$ref"`
 	Description string
-	Content     map[string]struct{ Schema *schema }
+	Content     map[string]mediaType
 }
 
 type schema struct {
@@ -221,17 +229,93 @@ type refOperation struct {
 	Method, Path, OperationID, Summary, Description string
 	Headers, Request, Response                      []field
 	Errors                                          []refResponse
+	// RequestExample and ResponseExample are the document's examples,
+	// indented for reading.
+	RequestExample, ResponseExample string
 }
 
 type refResponse struct{ Status, Description string }
 
-type reference struct {
-	Doc        *document
+// menu is one entry of the console's navigation, under which the reference
+// lists the operations that serve its pages, so that a developer finds an
+// operation where a console user finds the page.
+type menu struct {
+	ID, Zh, En string
+}
+
+// menus are the console's navigation entries in the order the top
+// navigation shows them (销售, 交付, 解决方案构建, 服务支持), then a group for
+// tags no entry claims.
+var menus = []menu{
+	{"sales-customers", "销售 > 客户", "Sales > Customers"},
+	{"sales-business", "销售 > 客户业务", "Sales > Customer business"},
+	{"sales-accounts", "销售 > 账务", "Sales > Accounts"},
+	{"sales-opportunities", "销售 > 机会点管理", "Sales > Opportunities"},
+	{"sales-incentives", "销售 > 激励管理", "Sales > Incentives"},
+	{"delivery", "交付 > 项目交付评价", "Delivery > Project delivery evaluation"},
+	{"solutions", "解决方案构建", "Solution building"},
+	{"openness", "服务支持 > 能力开放", "Service support > Capability openness"},
+	{otherMenu, "其他", "Other"},
+}
+
+// otherMenu collects the operations whose tag menuOfTag does not know; the
+// reference test fails while it holds any.
+const otherMenu = "other"
+
+// menuOfTag maps each tag of the API document to its console menu: the one
+// table to extend when a group of operations gets a new tag.
+var menuOfTag = map[string]string{
+	"Customers":             "sales-customers",
+	"Coupons":               "sales-business",
+	"Orders":                "sales-business",
+	"Bills":                 "sales-business",
+	"Funds":                 "sales-accounts",
+	"Invoices":              "sales-accounts",
+	"Opportunities":         "sales-opportunities",
+	"Incentives":            "sales-incentives",
+	"Delivery":              "delivery",
+	"DeliveryEvaluation":    "delivery",
+	"Solutions":             "solutions",
+	"Configurators":         "solutions",
+	"SolutionConfigurators": "solutions",
+	"Access":                "openness",
+	"Webhooks":              "openness",
+	"Callbacks":             "openness",
+}
+
+// refGroup is one menu's operations on the reference page.
+type refGroup struct {
+	menu
 	Operations []refOperation
+}
+
+type reference struct {
+	Doc    *document
+	Groups []refGroup
+}
+
+// example indents a document example for the page; an absent one is "".
+func example(raw json.RawMessage) string {
+	var b bytes.Buffer
+	if len(raw) == 0 || json.Indent(&b, raw, "", "  ") != nil {
+		return ""
+	}
+	return b.String()
+}
+
+// menuOf is the console menu of an operation, by its first tag.
+func menuOf(op *operation) string {
+	if len(op.Tags) > 0 {
+		if m, ok := menuOfTag[op.Tags[0]]; ok {
+			return m
+		}
+	}
+	return otherMenu
 }
 
 func buildReference(d *document) *reference {
 	ref := &reference{Doc: d}
+	byMenu := map[string][]refOperation{}
 	for path, methods := range d.Paths {
 		for method, op := range methods {
 			ro := refOperation{Method: strings.ToUpper(method), Path: path, OperationID: op.OperationID,
@@ -243,7 +327,9 @@ func buildReference(d *document) *reference {
 				}
 			}
 			if op.RequestBody != nil {
-				ro.Request = d.fields("", op.RequestBody.Content["application/json"].Schema, nil)
+				body := op.RequestBody.Content["application/json"]
+				ro.Request = d.fields("", body.Schema, nil)
+				ro.RequestExample = example(body.Example)
 			}
 			for _, status := range slices.Sorted(maps.Keys(op.Responses)) {
 				resp := d.responseRef(op.Responses[status])
@@ -251,17 +337,29 @@ func buildReference(d *document) *reference {
 					continue
 				}
 				if strings.HasPrefix(status, "2") {
-					ro.Response = d.fields("", resp.Content["application/json"].Schema, ro.Response)
+					body := resp.Content["application/json"]
+					ro.Response = d.fields("", body.Schema, ro.Response)
+					if ro.ResponseExample == "" {
+						ro.ResponseExample = example(body.Example)
+					}
 				} else {
 					ro.Errors = append(ro.Errors, refResponse{status, resp.Description})
 				}
 			}
-			ref.Operations = append(ref.Operations, ro)
+			m := menuOf(op)
+			byMenu[m] = append(byMenu[m], ro)
 		}
 	}
-	slices.SortFunc(ref.Operations, func(a, b refOperation) int {
-		return strings.Compare(a.Path+" "+a.Method, b.Path+" "+b.Method)
-	})
+	for _, m := range menus {
+		ops := byMenu[m.ID]
+		if len(ops) == 0 {
+			continue
+		}
+		slices.SortFunc(ops, func(a, b refOperation) int {
+			return strings.Compare(a.Path+" "+a.Method, b.Path+" "+b.Method)
+		})
+		ref.Groups = append(ref.Groups, refGroup{menu: m, Operations: ops})
+	}
 	return ref
 }
 
@@ -315,7 +413,11 @@ table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
 th, td { border: 1px solid #d0d7de; padding: .35rem .6rem; text-align: left; vertical-align: top; }
 th { background: #f6f8fa; }
 .method { display: inline-block; min-width: 4rem; font-weight: 600; color: #fff; background: #0969da; border-radius: 4px; text-align: center; padding: 0 .4rem; }
-nav ul { columns: 2; }
+.toc > li { margin-top: .4rem; }
+.toc ul { columns: 2; }
+pre { background: #f6f8fa; padding: .6rem .8rem; border-radius: 4px; overflow-x: auto; }
+pre code { padding: 0; background: none; }
+h3 { margin-top: 2rem; }
 </style>
 </head>
 <body>
@@ -325,25 +427,41 @@ nav ul { columns: 2; }
 <p>The machine-readable document: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1).</p>
 <h2 id="authentication">Authentication</h2>
 {{range .Doc.Components.SecuritySchemes}}<p>Header <code>{{.Name}}</code>:</p>{{prose .Description}}{{end}}
-<nav aria-label="Operations"><h2>Operations</h2><ul>
-{{range .Operations}}<li><a href="#{{.OperationID}}">{{.OperationID}}</a>: {{.Summary}}</li>
-{{end}}</ul></nav>
+<nav aria-label="Operations"><h2 id="contents">Operations by console menu <span lang="zh-CN">按控制台菜单</span></h2>
+<ul class="toc">
+{{range .Groups}}<li><a href="#{{.ID}}"><span lang="zh-CN">{{.Zh}}</span> ({{.En}})</a>
+<ul>{{range .Operations}}<li><a href="#{{.OperationID}}">{{.OperationID}}</a>: {{.Summary}}</li>
+{{end}}</ul></li>
+{{end}}<li><a href="#differences">Differences from the provider's API <span lang="zh-CN">与服务商 API 的差异</span></a></li>
+<li><a href="#errors">Error codes <span lang="zh-CN">错误码</span></a></li>
+</ul></nav>
+{{range .Groups}}
+<section id="{{.ID}}" class="group">
+<h2><span lang="zh-CN">{{.Zh}}</span> ({{.En}})</h2>
 {{range .Operations}}
-<section id="{{.OperationID}}">
-<h2>{{.OperationID}}</h2>
+<section id="{{.OperationID}}" class="operation">
+<h3>{{.OperationID}}</h3>
 <p><span class="method">{{.Method}}</span> <code>{{.Path}}</code></p>
 <p><strong>{{.Summary}}</strong></p>
 {{prose .Description}}
-{{if .Headers}}<h3>Headers</h3>{{template "fields" .Headers}}{{end}}
-{{if .Request}}<h3>Request body (JSON)</h3>{{template "fields" .Request}}{{end}}
-{{if .Response}}<h3>Response body (JSON, 200)</h3>{{template "fields" .Response}}{{end}}
-{{if .Errors}}<h3>Errors</h3>
+{{if .Headers}}<h4>Headers and parameters</h4>{{template "fields" .Headers}}{{end}}
+{{if .Request}}<h4>Request body (JSON)</h4>{{template "fields" .Request}}{{end}}
+{{if .RequestExample}}<h4>Request example</h4><pre><code>{{.RequestExample}}</code></pre>{{end}}
+{{if .Response}}<h4>Response body (JSON, 200)</h4>{{template "fields" .Response}}{{end}}
+{{if .ResponseExample}}<h4>Response example (200)</h4><pre><code>{{.ResponseExample}}</code></pre>{{end}}
+{{if .Errors}}<h4>Errors</h4>
 <table><thead><tr><th scope="col">Status</th><th scope="col">When</th></tr></thead><tbody>
 {{range .Errors}}<tr><td>{{.Status}}</td><td>{{.Description}}</td></tr>
 {{end}}</tbody></table>{{end}}
 </section>
 {{end}}
-<h2 id="errors">Error codes</h2>
+</section>
+{{end}}
+<h2 id="differences">Differences from the provider's API <span lang="zh-CN">与服务商 API 的差异</span></h2>
+<table><thead><tr><th scope="col">Topic</th><th scope="col">Difference</th></tr></thead><tbody>
+{{range .Doc.Differences}}<tr><td>{{.Topic}}</td><td>{{prose .Difference}}</td></tr>
+{{end}}</tbody></table>
+<h2 id="errors">Error codes <span lang="zh-CN">错误码</span></h2>
 <table><thead><tr><th scope="col">error_code</th><th scope="col">Status</th><th scope="col">Meaning</th></tr></thead><tbody>
 {{range .Doc.ErrorCodes}}<tr><td><code>{{.Code}}</code></td><td>{{.Status}}</td><td>{{.Meaning}}</td></tr>
 {{end}}</tbody></table>
