@@ -255,6 +255,7 @@ func TestIssueListAndReclaimCouponsThroughTheSDK(t *testing.T) {
 			*(*l.UserCoupons)[0].CouponId != issued[k.cust1.ID] {
 			t.Fatalf("reclaimed coupons: %d", *l.TotalCount)
 		}
+		nextSecond()
 		wantSDKError(t, reclaim(issued[k.cust1.ID], nil), http.StatusConflict, "PC.0409")
 		wantSDKError(t, reclaim(resACoupon, nil), http.StatusNotFound, "PC.0404")
 		wantSDKError(t, reclaim("", nil), http.StatusBadRequest, "CBC.0100")

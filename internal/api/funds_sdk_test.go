@@ -470,21 +470,24 @@ func TestResellerFundsThroughTheSDK(t *testing.T) {
 func TestConcurrentAllocations(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		m := newMoney(t, db)
+		const workers, rounds = 8, 10
+		// A customer per worker and an amount per round: the SDK sends no
+		// Idempotency-Key, so the same movement signed twice in one second
+		// would be refused as a replay.
 		customers := []*customer.Customer{m.resale}
-		for i := range 3 {
+		for i := range workers - 1 {
 			customers = append(customers, m.addCustomer(t, m.dist, customerSpec{name: fmt.Sprintf("busy-cust-%d", i)}))
 		}
-		const workers, rounds = 8, 10
 		var wg sync.WaitGroup
 		var mu sync.Mutex
 		failures := 0
 		for w := range workers {
 			wg.Go(func() {
-				cu := customers[w%len(customers)]
+				cu := customers[w]
 				for i := range rounds {
-					_, err := m.allocate(cu.ID, "1.01", nil)
+					_, err := m.allocate(cu.ID, fmt.Sprintf("1.%02d", i+1), nil)
 					if err == nil && i%2 == 1 {
-						_, err = m.reclaim(cu.ID, "0.01", nil)
+						_, err = m.reclaim(cu.ID, fmt.Sprintf("0.%02d", i), nil)
 					}
 					if err != nil {
 						mu.Lock()
@@ -499,15 +502,16 @@ func TestConcurrentAllocations(t *testing.T) {
 		if failures > 0 {
 			return
 		}
-		// Each worker moved 10 × 1.01 out and 5 × 0.01 back: 10.05.
-		if r, _, _ := m.balances(t, nil); fmt.Sprintf("%.2f", r) != fmt.Sprintf("%.2f", 1000-workers*10.05) {
+		// Each worker moved 1.01 + … + 1.10 = 10.55 out and 0.01 + 0.03 + …
+		// + 0.09 = 0.25 back: 10.30.
+		if r, _, _ := m.balances(t, nil); fmt.Sprintf("%.2f", r) != fmt.Sprintf("%.2f", 1000-workers*10.30) {
 			t.Fatalf("recharge account after %d workers: %v", workers, r)
 		}
 		total := decimal.Zero
 		for _, cu := range customers {
 			total = total.Add(decimal.RequireFromString(m.customerBalance(t, cu.ID, nil)))
 		}
-		if !total.Equal(decimal.NewFromFloat(workers * 10.05)) {
+		if !total.Equal(decimal.NewFromFloat(workers * 10.30)) {
 			t.Fatalf("customers hold %s in all", total)
 		}
 		m.check(t)

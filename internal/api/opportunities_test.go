@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"partnercenter/internal/api"
 	"partnercenter/internal/auth"
 	"partnercenter/internal/customer"
 	"partnercenter/internal/ledger"
@@ -67,6 +68,7 @@ func (f *oppFixture) do(t *testing.T, key *auth.AccessKey, p *partner.Partner, m
 			t.Fatal(err)
 		}
 	}
+	signAfresh(key, method, path, raw)
 	return call(t, f.srv, key, p.DomainID, method, path, raw, header)
 }
 
@@ -351,6 +353,7 @@ func TestOpportunityCreateErrorsAndIdempotency(t *testing.T) {
 // Listing pages by offset and limit (at most 100), filters by the domain's
 // enums, and refuses values outside them.
 func TestOpportunityListPagingAndFilters(t *testing.T) {
+	t.Setenv(api.EnvRateLimit, "0") // 13 creations at once
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newOppFixture(t, db)
 		const base = "/v2/partners/opportunities"

@@ -503,6 +503,7 @@ func TestPayAndCancelOrdersThroughTheSDK(t *testing.T) {
 		if st := s.status(t, big.ID); st != order.StatusCancelled {
 			t.Fatalf("cancelled order's status %d", st)
 		}
+		nextSecond()
 		_, err = s.c.CancelCustomerOrder(&model.CancelCustomerOrderRequest{Body: &model.CancelCustomerOrderReq{OrderId: big.ID}})
 		wantSDKError(t, err, http.StatusBadRequest, "CBC.30000009")
 		_, err = s.c.PayOrders(payBody(big.ID))
