@@ -19,6 +19,7 @@ import (
 	"partnercenter/internal/jobs"
 	"partnercenter/internal/platform/metrics"
 	"partnercenter/internal/server"
+	"partnercenter/internal/webhook"
 )
 
 var randRead = rand.Read
@@ -74,6 +75,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := runner.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start jobs: %w", err)
 	}
+	hooksCfg, err := webhook.ConfigFromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	hooks := webhook.NewDispatcher(db, sealer, log, hooksCfg)
+	hooks.Start(context.WithoutCancel(ctx))
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -104,6 +111,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := hooks.Stop(shutdownCtx); err != nil {
+		return fmt.Errorf("stop callbacks: %w", err)
 	}
 	if err := runner.Stop(shutdownCtx); err != nil {
 		return fmt.Errorf("stop jobs: %w", err)

@@ -27,6 +27,7 @@ import (
 	"partnercenter/internal/ledger"
 	"partnercenter/internal/platform/metrics"
 	"partnercenter/internal/store"
+	"partnercenter/internal/webhook"
 )
 
 // Runner is one node's job client.
@@ -242,6 +243,9 @@ func (w *housekeepingWorker) Work(ctx context.Context, job *river.Job[Housekeepi
 			return err
 		}
 		if _, err = funds.DeleteOldSubmissions(ctx, tx); err != nil {
+			return err
+		}
+		if _, err = webhook.Sweep(ctx, tx, 1000); err != nil {
 			return err
 		}
 		removed, err = exports.DeleteExpired(ctx, tx)

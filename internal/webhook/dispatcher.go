@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -45,6 +46,38 @@ type Config struct {
 	// database's clock.
 	Now    func() time.Time
 	Client *http.Client // default: Timeout, no redirects followed
+}
+
+// Environment variables that tune the dispatcher of serve.
+const (
+	EnvWorkers     = "PARTNERCENTER_WEBHOOK_WORKERS"      // concurrent requests per node
+	EnvPerEndpoint = "PARTNERCENTER_WEBHOOK_PER_ENDPOINT" // concurrent requests per endpoint
+	EnvTimeout     = "PARTNERCENTER_WEBHOOK_TIMEOUT"      // one request, a Go duration such as 10s
+)
+
+// ConfigFromEnv reads the overrides; an unparsable value is an error.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	var c Config
+	for _, n := range []struct {
+		name string
+		dst  *int
+	}{{EnvWorkers, &c.Workers}, {EnvPerEndpoint, &c.PerEndpoint}} {
+		if v := getenv(n.name); v != "" {
+			i, err := strconv.Atoi(v)
+			if err != nil || i < 1 {
+				return c, fmt.Errorf("%s: %q is not a positive integer", n.name, v)
+			}
+			*n.dst = i
+		}
+	}
+	if v := getenv(EnvTimeout); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return c, fmt.Errorf("%s: %q is not a positive duration", EnvTimeout, v)
+		}
+		c.Timeout = d
+	}
+	return c, nil
 }
 
 func (c *Config) defaults(db *store.DB) {
