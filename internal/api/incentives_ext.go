@@ -172,7 +172,7 @@ func listIncentiveStatements(c *Call) (any, error) {
 
 // showIncentiveStatement is ShowIncentiveStatement.
 func showIncentiveStatement(c *Call) (any, error) {
-	id, err := c.extPathID("statement_id")
+	id, err := c.pathID("statement_id")
 	if err != nil {
 		return nil, err
 	}
@@ -193,7 +193,7 @@ type confirmIncentiveStatementResponse struct {
 // confirmIncentiveStatement is ConfirmIncentiveStatement (确认): the month
 // waiting for the partner is confirmed, the month before first.
 func confirmIncentiveStatement(c *Call) (any, error) {
-	id, err := c.extPathID("statement_id")
+	id, err := c.pathID("statement_id")
 	if err != nil {
 		return nil, err
 	}
@@ -331,7 +331,7 @@ func listIncentivePayouts(c *Call) (any, error) {
 
 // showIncentivePayout is ShowIncentivePayout.
 func showIncentivePayout(c *Call) (any, error) {
-	id, err := c.extPathID("payout_id")
+	id, err := c.pathID("payout_id")
 	if err != nil {
 		return nil, err
 	}
@@ -380,7 +380,7 @@ func submitIncentivePayoutInvoice(c *Call) (any, error) {
 // the console's audit entry (incentive.payout.<name>) and answers the
 // payout as it now is.
 func (c *Call) payoutStep(name string, change func(tx *store.Tx, id string) (*incentive.Payout, error)) (any, error) {
-	id, err := c.extPathID("payout_id")
+	id, err := c.pathID("payout_id")
 	if err != nil {
 		return nil, err
 	}

@@ -30,15 +30,9 @@ var invoiceRoutes = []Route{
 	{Method: http.MethodGet, Pattern: "/v2/partners/invoices/requests/{request_id}/pdf", OperationID: "DownloadInvoice", Permission: auth.PermInvoice, Handle: downloadInvoice},
 }
 
-// extPathID reads an id of the path, 1 to 64 characters, naming the
-// parameter when it is not.
-func (c *Call) extPathID(name string) (string, error) {
-	id := c.Request.PathValue(name)
-	if id == "" || len(id) > 64 {
-		return "", fieldError("CBC.0100", name, "api.id_length", "must be 1 to 64 characters")
-	}
-	return id, nil
-}
+// extPathID reads an id of the path as pathID (solutions.go) does; the
+// callback operations read theirs under this name.
+func (c *Call) extPathID(name string) (string, error) { return c.pathID(name) }
 
 // invoiceInfoJSON is an invoice information record as the API answers it.
 type invoiceInfoJSON struct {
@@ -124,7 +118,7 @@ func createInvoiceInfo(c *Call) (any, error) {
 // updateInvoiceInfo is UpdateInvoiceInfo: the fields sent replace the
 // record's.
 func updateInvoiceInfo(c *Call) (any, error) {
-	id, err := c.extPathID("info_id")
+	id, err := c.pathID("info_id")
 	if err != nil {
 		return nil, err
 	}
@@ -278,7 +272,7 @@ func listInvoiceRequests(c *Call) (any, error) {
 
 // callerInvoiceRequest reads the path's request of the caller.
 func (c *Call) callerInvoiceRequest(q store.Queryer) (*invoice.Request, error) {
-	id, err := c.extPathID("request_id")
+	id, err := c.pathID("request_id")
 	if err != nil {
 		return nil, err
 	}
@@ -333,7 +327,7 @@ func returnInvoiceRequest(c *Call) (any, error) {
 // invoiceStep applies one of the partner's transitions to the path's
 // request and answers the request as it now is.
 func (c *Call) invoiceStep(step func(tx *store.Tx, id string) (*invoice.Request, error)) (any, error) {
-	id, err := c.extPathID("request_id")
+	id, err := c.pathID("request_id")
 	if err != nil {
 		return nil, err
 	}
