@@ -103,6 +103,9 @@ func Load(ctx context.Context, db *store.DB) error {
 	if err := loadDeliveries(ctx, db, now); err != nil {
 		return err
 	}
+	if err := loadAccess(ctx, db, now); err != nil {
+		return err
+	}
 	return nil
 }
 
