@@ -348,8 +348,8 @@ type StaffFilter struct {
 func ListAllKeys(ctx context.Context, q store.Queryer, f StaffFilter, now time.Time) ([]StaffKey, int, error) {
 	where, args := []string{"1=1"}, []any{}
 	if f.Partner != "" {
-		where = append(where, "(p.name LIKE ? OR p.display_name LIKE ?)")
-		like := "%" + f.Partner + "%"
+		where = append(where, "(p.name LIKE ?"+store.LikeEscape+" OR p.display_name LIKE ?"+store.LikeEscape+")")
+		like := store.LikeContains(f.Partner)
 		args = append(args, like, like)
 	}
 	t := store.Micros(now)

@@ -76,8 +76,8 @@ func List(ctx context.Context, q store.Queryer, f Filter) ([]Entry, int, error) 
 		args = append(args, f.PartnerID)
 	}
 	if f.Action != "" {
-		where = append(where, "action LIKE ?")
-		args = append(args, f.Action+"%")
+		where = append(where, "action LIKE ?"+store.LikeEscape)
+		args = append(args, store.LikePrefix(f.Action))
 	}
 	if f.Actor != "" {
 		where = append(where, "actor_name = ?")

@@ -187,8 +187,8 @@ func List(ctx context.Context, q store.Queryer, f ProductFilter) ([]*Product, er
 		where, args = append(where, "service_type_code = ?"), append(args, f.ServiceTypeCode)
 	}
 	if s := strings.TrimSpace(f.Query); s != "" {
-		like := "%" + strings.ToLower(s) + "%"
-		where = append(where, "(LOWER(spec_code) LIKE ? OR LOWER(spec_zh) LIKE ? OR LOWER(spec_en) LIKE ?)")
+		like := store.LikeContains(strings.ToLower(s))
+		where = append(where, "(LOWER(spec_code) LIKE ?"+store.LikeEscape+" OR LOWER(spec_zh) LIKE ?"+store.LikeEscape+" OR LOWER(spec_en) LIKE ?"+store.LikeEscape+")")
 		args = append(args, like, like, like)
 	}
 	if f.OnSaleOnly {

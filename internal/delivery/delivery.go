@@ -304,8 +304,8 @@ func (f Filter) where() (string, []any) {
 		add("d.evaluation IN (?, ?, ?, ?)", EvidenceRequired, Evaluating, Passed, Rejected)
 	}
 	if s := strings.TrimSpace(f.Query); s != "" {
-		like := "%" + strings.ToLower(s) + "%"
-		add("(LOWER(d.code) LIKE ? OR LOWER(d.project_name) LIKE ? OR LOWER(d.customer_name) LIKE ?)", like, like, like)
+		like := store.LikeContains(strings.ToLower(s))
+		add("(LOWER(d.code) LIKE ?"+store.LikeEscape+" OR LOWER(d.project_name) LIKE ?"+store.LikeEscape+" OR LOWER(d.customer_name) LIKE ?"+store.LikeEscape+")", like, like, like)
 	}
 	return strings.Join(where, " AND "), args
 }

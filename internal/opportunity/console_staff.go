@@ -60,8 +60,8 @@ func ReviewQueue(ctx context.Context, q store.Queryer, f QueueFilter) ([]*Opport
 		add("o.industry = ?", f.Industry)
 	}
 	if s := strings.TrimSpace(f.Query); s != "" {
-		like := "%" + strings.ToLower(s) + "%"
-		add("(LOWER(o.code) LIKE ? OR LOWER(o.project_name) LIKE ? OR LOWER(o.prospect_name) LIKE ?)", like, like, like)
+		like := store.LikeContains(strings.ToLower(s))
+		add("(LOWER(o.code) LIKE ?"+store.LikeEscape+" OR LOWER(o.project_name) LIKE ?"+store.LikeEscape+" OR LOWER(o.prospect_name) LIKE ?"+store.LikeEscape+")", like, like, like)
 	}
 	w := strings.Join(where, " AND ")
 	var total int

@@ -177,8 +177,8 @@ func (f Filter) where() (string, []any) {
 		add("o.psm_user_id = ?", f.PSMUserID)
 	}
 	if s := strings.TrimSpace(f.Query); s != "" {
-		like := "%" + strings.ToLower(s) + "%"
-		add("(LOWER(o.code) LIKE ? OR LOWER(o.project_name) LIKE ? OR LOWER(o.prospect_name) LIKE ?)", like, like, like)
+		like := store.LikeContains(strings.ToLower(s))
+		add("(LOWER(o.code) LIKE ?"+store.LikeEscape+" OR LOWER(o.project_name) LIKE ?"+store.LikeEscape+" OR LOWER(o.prospect_name) LIKE ?"+store.LikeEscape+")", like, like, like)
 	}
 	if !f.CreatedFrom.IsZero() {
 		add("o.created_at >= ?", store.Micros(f.CreatedFrom))

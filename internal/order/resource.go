@@ -174,7 +174,7 @@ func ListResources(ctx context.Context, q store.Queryer, f ResourceFilter) ([]*R
 		add("r.id IN ("+placeholders(len(f.ResourceIDs))+")", anys(f.ResourceIDs)...)
 	}
 	if s := strings.TrimSpace(f.Name); s != "" {
-		add("LOWER(r.name) LIKE ?", "%"+strings.ToLower(s)+"%")
+		add("LOWER(r.name) LIKE ?"+store.LikeEscape, store.LikeContains(strings.ToLower(s)))
 	}
 	if f.ServiceTypeCode != "" {
 		add("r.service_type_code = ?", f.ServiceTypeCode)
