@@ -65,6 +65,11 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, required bool, n
 	hdr.Set("X-Content-Type-Options", "nosniff")
 	hdr.Set("Referrer-Policy", "same-origin")
 	hdr.Set("Cache-Control", "no-store")
+	if h.app.SecureCookies {
+		// Served over TLS: the browser keeps to HTTPS for a year, so that a
+		// later plain-HTTP visit cannot be intercepted before the redirect.
+		hdr.Set("Strict-Transport-Security", "max-age=31536000")
+	}
 
 	if cookie, err := r.Cookie(sessionCookie); err == nil && cookie.Value != "" {
 		u, err := auth.Authenticate(r.Context(), h.app.DB, cookie.Value)
