@@ -52,7 +52,7 @@ func (c *Call) pathID(name string) (string, error) {
 type solutionInfo struct {
 	SolutionID   string             `json:"solution_id"`
 	Name         string             `json:"name"`
-	Industry     string             `json:"industry"`
+	Industry     string             `json:"industry,omitempty"`
 	Description  string             `json:"description"`
 	Status       string             `json:"status"`
 	Editable     bool               `json:"editable"`

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"sync"
@@ -36,6 +37,7 @@ var extPDF = []byte("%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
 // must stay invisible to each other.
 type solFixture struct {
 	*fixture
+	srv        *httptest.Server
 	own, other *pc.Client
 }
 
@@ -45,7 +47,8 @@ func newSolFixture(t *testing.T, db *store.DB) *solFixture {
 	// flow makes more calls of one operation in a second than it allows.
 	t.Setenv(api.EnvRateLimit, "0")
 	f := &solFixture{fixture: newFixture(t, db)}
-	srv := f.start(t, server.New(f.app))
+	f.srv = f.start(t, server.New(f.app))
+	srv := f.srv
 	f.own = pc.New(srv.URL, f.plainKey.ID, f.plainKey.Secret, f.plain.DomainID, pc.WithClock(freshSeconds()))
 	f.other = pc.New(srv.URL, f.dist2Key.ID, f.dist2Key.Secret, f.dist2.DomainID, pc.WithClock(freshSeconds()))
 	return f
