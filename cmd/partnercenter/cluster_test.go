@@ -124,22 +124,25 @@ func newCluster(t *testing.T, bin, dsn string, n int) *cluster {
 		"PARTNERCENTER_API_RATE_LIMIT=0",
 		"PARTNERCENTER_UPLOAD_DIR="+filepath.Join(dir, "uploads"),
 	)}
-	cl.run("migrate", "--db", dsn)
+	// The nodes start together on the empty database: each applies the
+	// migrations at start, and they must not trip over each other doing so.
+	for range n {
+		nd := &node{addr: freeAddr(t)}
+		cl.nodes = append(cl.nodes, nd)
+		cl.start(nd)
+	}
+	t.Cleanup(cl.stop)
+	for _, nd := range cl.nodes {
+		cl.waitReady(nd)
+	}
 	cl.run("demo", "--db", dsn)
 	vals := map[string]string{}
 	for _, m := range regexp.MustCompile(`(?m)^([A-Z_]+)=(\S+)$`).FindAllStringSubmatch(cl.run("access-key", "create", "--partner", "distributor", "--db", dsn), -1) {
 		vals[m[1]] = m[2]
 	}
 	key := accessKey{ak: vals["AK"], sk: vals["SK"], domainID: vals["DOMAIN_ID"]}
-	for range n {
-		nd := &node{addr: freeAddr(t)}
-		cl.nodes = append(cl.nodes, nd)
-		cl.clients = append(cl.clients, newAPIClient("http://"+nd.addr, key, 64))
-		cl.start(nd)
-	}
-	t.Cleanup(cl.stop)
 	for _, nd := range cl.nodes {
-		cl.waitReady(nd)
+		cl.clients = append(cl.clients, newAPIClient("http://"+nd.addr, key, 64))
 	}
 	cl.setup = mixedSetup{fen: 37, xaccountType: vals["XACCOUNT_TYPE"], prefix: newIdemKey("ct")[:12]}
 	for i := range 6 {

@@ -24,7 +24,6 @@ import (
 	"strings"
 
 	"partnercenter/internal/auth"
-	"partnercenter/internal/jobs"
 	"partnercenter/internal/metering"
 	"partnercenter/internal/store"
 )
@@ -103,11 +102,7 @@ func (c *common) open(ctx context.Context) (*store.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := db.Migrate(ctx); err != nil {
-		db.Close()
-		return nil, err
-	}
-	if err := jobs.Migrate(ctx, db); err != nil {
+	if err := migrateAll(ctx, db); err != nil {
 		db.Close()
 		return nil, err
 	}
