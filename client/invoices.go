@@ -55,6 +55,20 @@ type InvoiceInfo struct {
 	Phone       string `json:"phone"`
 	CreatedAt   string `json:"created_at"`
 	UpdatedAt   string `json:"updated_at"`
+	// History is filled by ShowInvoiceInfo: the changes, newest first.
+	History []InvoiceInfoChange `json:"history"`
+}
+
+// InvoiceInfoChange is one change of a record: who changed which fields.
+type InvoiceInfoChange struct {
+	At      string `json:"at"`
+	Actor   string `json:"actor"`
+	Action  string `json:"action"` // create or update
+	Changes []struct {
+		Field  string `json:"field"`
+		Before string `json:"before"`
+		After  string `json:"after"`
+	} `json:"changes"`
 }
 
 // InvoiceInfos are the partner's records and what the one-record rule
@@ -71,6 +85,13 @@ type InvoiceInfos struct {
 func (c *Client) ListInvoiceInfos(ctx context.Context) (*InvoiceInfos, error) {
 	var out InvoiceInfos
 	return &out, c.get(ctx, "/v2/partners/invoices/infos", nil, &out)
+}
+
+// ShowInvoiceInfo answers one of the partner's records with its change
+// history.
+func (c *Client) ShowInvoiceInfo(ctx context.Context, infoID string) (*InvoiceInfo, error) {
+	var out InvoiceInfo
+	return &out, c.get(ctx, "/v2/partners/invoices/infos/"+pathEscape(infoID), nil, &out)
 }
 
 // CreateInvoiceInfo adds a record, if the one-record rule allows it

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
 	"partnercenter/internal/auth"
 	"partnercenter/internal/invoice"
@@ -20,6 +21,7 @@ import (
 var invoiceRoutes = []Route{
 	{Method: http.MethodGet, Pattern: "/v2/partners/invoices/infos", OperationID: "ListInvoiceInfos", Permission: auth.PermInvoice, Handle: listInvoiceInfos},
 	{Method: http.MethodPost, Pattern: "/v2/partners/invoices/infos", OperationID: "CreateInvoiceInfo", Mutates: true, Permission: auth.PermInvoice, Handle: createInvoiceInfo},
+	{Method: http.MethodGet, Pattern: "/v2/partners/invoices/infos/{info_id}", OperationID: "ShowInvoiceInfo", Permission: auth.PermInvoice, Handle: showInvoiceInfo},
 	{Method: http.MethodPut, Pattern: "/v2/partners/invoices/infos/{info_id}", OperationID: "UpdateInvoiceInfo", Mutates: true, Permission: auth.PermInvoice, Handle: updateInvoiceInfo},
 	{Method: http.MethodGet, Pattern: "/v2/partners/invoices/invoiceable-amount", OperationID: "ShowInvoiceableAmount", Permission: auth.PermInvoice, Handle: showInvoiceableAmount},
 	{Method: http.MethodPost, Pattern: "/v2/partners/invoices/requests", OperationID: "CreateInvoiceRequest", Mutates: true, Permission: auth.PermInvoice, Handle: createInvoiceRequest},
@@ -38,8 +40,23 @@ func (c *Call) extPathID(name string) (string, error) { return c.pathID(name) }
 type invoiceInfoJSON struct {
 	InfoID string `json:"info_id"`
 	invoice.InfoFields
-	CreatedAt string `json:"created_at"`
-	UpdatedAt string `json:"updated_at"`
+	CreatedAt string                  `json:"created_at"`
+	UpdatedAt string                  `json:"updated_at"`
+	History   []invoiceInfoChangeJSON `json:"history,omitempty"`
+}
+
+// invoiceInfoChangeJSON is one entry of a record's change history.
+type invoiceInfoChangeJSON struct {
+	At      string                 `json:"at"`
+	Actor   string                 `json:"actor"`
+	Action  string                 `json:"action"`
+	Changes []invoiceInfoFieldJSON `json:"changes"`
+}
+
+type invoiceInfoFieldJSON struct {
+	Field  string `json:"field"`
+	Before string `json:"before"`
+	After  string `json:"after"`
 }
 
 func invoiceInfoOf(i *invoice.Info) invoiceInfoJSON {
@@ -68,6 +85,34 @@ func listInvoiceInfos(c *Call) (any, error) {
 	out := listInvoiceInfosResponse{TotalCount: len(infos), Infos: make([]invoiceInfoJSON, 0, len(infos)), CanAdd: pol.CanAdd, Legacy: pol.Legacy}
 	for _, i := range infos {
 		out.Infos = append(out.Infos, invoiceInfoOf(i))
+	}
+	return out, nil
+}
+
+// showInvoiceInfo is ShowInvoiceInfo: one of the caller's records with its
+// change history, newest change first, as 管理发票信息 shows it.
+func showInvoiceInfo(c *Call) (any, error) {
+	id, err := c.pathID("info_id")
+	if err != nil {
+		return nil, err
+	}
+	i, err := invoice.GetInfo(c.ctx(), c.reader(), c.Partner.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	history, err := invoice.InfoHistory(c.ctx(), c.reader(), c.Partner.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	out := invoiceInfoOf(i)
+	out.History = make([]invoiceInfoChangeJSON, 0, len(history))
+	for _, h := range history {
+		ch := invoiceInfoChangeJSON{At: formatTime(h.At), Actor: h.Actor, Action: strings.TrimPrefix(h.Action, "invoice_info."),
+			Changes: make([]invoiceInfoFieldJSON, 0, len(h.Changes))}
+		for _, f := range h.Changes {
+			ch.Changes = append(ch.Changes, invoiceInfoFieldJSON{Field: f.Field, Before: f.Before, After: f.After})
+		}
+		out.History = append(out.History, ch)
 	}
 	return out, nil
 }

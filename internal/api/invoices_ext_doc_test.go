@@ -61,6 +61,7 @@ func TestInvoiceAndIncentiveAnswersMatchTheDocument(t *testing.T) {
 		info := id(answer("CreateInvoiceInfo", "POST", "/v2/partners/invoices/infos", specialInfo()), "info_id")
 		answer("UpdateInvoiceInfo", "PUT", "/v2/partners/invoices/infos/"+info, map[string]string{"phone": "021-55550188"})
 		answer("ListInvoiceInfos", "GET", "/v2/partners/invoices/infos", nil)
+		answer("ShowInvoiceInfo", "GET", "/v2/partners/invoices/infos/"+info, nil)
 		f.tx(t, func(ctx context.Context, tx *store.Tx) error {
 			_, err := funds.Recharge(ctx, tx, f.plain.ID, 500_00, "bank_transfer", "BANK-DOC", "")
 			return err

@@ -83,8 +83,18 @@ func TestInvoiceInfoThroughTheClient(t *testing.T) {
 		_, err = c.UpdateInvoiceInfo(ctx, info.InfoID, pc.InvoiceInfoFields{Address: str("")})
 		extRefused(t, err, http.StatusBadRequest, "CBC.0100", "address")
 
+		// The history has the creation and the one accepted edit, newest first.
+		shown := extMust(c.ShowInvoiceInfo(ctx, info.InfoID))(t)
+		if shown.Phone != "021-55550188" || len(shown.History) != 2 || shown.History[0].Action != "update" || shown.History[1].Action != "create" ||
+			shown.History[0].Actor != "AK "+f.plainKey.ID || len(shown.History[0].Changes) != 1 || shown.History[0].Changes[0].Field != "phone" ||
+			shown.History[0].Changes[0].Before != "021-55550101" || shown.History[0].Changes[0].After != "021-55550188" {
+			t.Fatalf("history: %+v", shown)
+		}
+
 		// Another partner sees none of it and cannot change it.
 		_, err = f.other.UpdateInvoiceInfo(ctx, info.InfoID, pc.InvoiceInfoFields{Phone: str("010-12345678")})
+		extRefused(t, err, http.StatusNotFound, "PC.0404", "does not exist")
+		_, err = f.other.ShowInvoiceInfo(ctx, info.InfoID)
 		extRefused(t, err, http.StatusNotFound, "PC.0404", "does not exist")
 		if n := extMust(f.other.ListInvoiceInfos(ctx))(t).TotalCount; n != 0 {
 			t.Fatalf("another partner lists %d records", n)
