@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -185,6 +186,22 @@ func TestDeliveryAPIFlow(t *testing.T) {
 		}
 		_, err = f.own.ShowDeliverySampling(ctx, ids[1])
 		extConflict(t, err, "no sampling run")
+
+		// A stored draw altered afterwards no longer verifies; put back, it does.
+		setDrawn := func(list ...string) {
+			f.tx(t, func(ctx context.Context, tx *store.Tx) error {
+				_, err := tx.ExecContext(ctx, `UPDATE delivery_sampling_runs SET drawn = ? WHERE id = ?`, strings.Join(list, "\n"), run.ID)
+				return err
+			})
+		}
+		setDrawn(notDrawn[0], drawn[1])
+		if s := extMust(f.own.ShowDeliverySampling(ctx, drawn[1]))(t); s.Verified {
+			t.Fatalf("an altered draw verified: %+v", s)
+		}
+		setDrawn(run.Drawn...)
+		if s := extMust(f.own.ShowDeliverySampling(ctx, drawn[1]))(t); !s.Verified {
+			t.Fatalf("the restored draw did not verify: %+v", s)
+		}
 
 		// Evidence of a drawn project: the required items, files of the
 		// partner's own, then a round that waits for evaluation.

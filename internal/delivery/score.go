@@ -3,6 +3,7 @@ package delivery
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"slices"
 )
 
@@ -31,3 +32,20 @@ func (r *Run) Cutoff() string {
 
 // Drew reports whether the run drew the project.
 func (r *Run) Drew(projectID string) bool { return slices.Contains(r.Drawn, projectID) }
+
+// Fingerprint is a digest of everything Verify reads (the seed, the rate,
+// the candidates as read, their stored digest and the draw): a run with a
+// fingerprint that verified once verifies again, so a caller may keep the
+// outcome by fingerprint and still notice any change to the stored run.
+func (r *Run) Fingerprint() string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n%d\n%s\n%d\n", r.Seed, r.RateBP, r.CandidatesSHA256, len(r.Candidates))
+	for _, list := range [][]string{r.Candidates, r.Drawn} {
+		for _, id := range list {
+			h.Write([]byte(id))
+			h.Write([]byte{'\n'})
+		}
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
