@@ -318,14 +318,7 @@ func (h *handler) discardEvidence(c *call, e delivery.Evidence) error {
 	for _, ids := range e.Files {
 		kept = append(kept, ids...)
 	}
-	if len(kept) == 0 {
-		return nil
-	}
-	uploads, err := h.uploadStore(c.r.Context())
-	if err != nil {
-		return err
-	}
-	return uploads.Discard(c.r.Context(), kept...)
+	return h.discardUploads(c, kept...)
 }
 
 // evidencePostForm reads the multipart body of 提交举证材料; a body over the

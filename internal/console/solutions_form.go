@@ -3,9 +3,11 @@ package console
 import (
 	"context"
 	"errors"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 
@@ -170,6 +172,18 @@ func (h *handler) saveMaterials(c *call, f *form, files map[string][]*multipart.
 	return out, nil
 }
 
+// discardUploads drops files kept for a form that was then refused.
+func (h *handler) discardUploads(c *call, ids ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	uploads, err := h.uploadStore(c.r.Context())
+	if err != nil {
+		return err
+	}
+	return uploads.Discard(c.r.Context(), ids...)
+}
+
 // saveSolution creates or edits a solution with the materials chosen, and
 // submits it when asked to.
 func (h *handler) saveSolution(c *call, s *solution.Solution) error {
@@ -183,6 +197,11 @@ func (h *handler) saveSolution(c *call, s *solution.Solution) error {
 		return err
 	}
 	if !f.ok() {
+		// A refused form keeps none of its files, the accepted ones
+		// included: nothing would ever link to them.
+		if err := h.discardUploads(c, slices.Collect(maps.Values(uploads))...); err != nil {
+			return err
+		}
 		return h.renderSolutionForm(c, http.StatusUnprocessableEntity, s, f)
 	}
 	var saved *solution.Solution
@@ -229,6 +248,9 @@ func (h *handler) saveSolution(c *call, s *solution.Solution) error {
 		}
 	}
 	if !f.ok() {
+		if err := h.discardUploads(c, slices.Collect(maps.Values(uploads))...); err != nil {
+			return err
+		}
 		return h.renderSolutionForm(c, http.StatusUnprocessableEntity, s, f)
 	}
 	key := "solutions.saved"
