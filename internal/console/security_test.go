@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"html"
@@ -15,11 +16,15 @@ import (
 	"time"
 
 	"partnercenter/internal/auth"
+	"partnercenter/internal/configurator"
 	"partnercenter/internal/console"
 	"partnercenter/internal/demo"
+	"partnercenter/internal/funds"
 	"partnercenter/internal/platform/i18n"
+	"partnercenter/internal/solution"
 	"partnercenter/internal/store"
 	"partnercenter/internal/store/storetest"
+	"partnercenter/internal/upload"
 )
 
 // The two markup payloads of the XSS checks. Escaped, neither appears in a
@@ -556,6 +561,67 @@ func TestDownloadsRefuseTraversalAndOtherTenants(t *testing.T) {
 		// The distributor's own template downloads, so the routes were live.
 		if resp, _ := dist.get("/console/funds/batches/template/csv"); resp.StatusCode != http.StatusOK {
 			t.Errorf("the own template: %d", resp.StatusCode)
+		}
+	})
+}
+
+// tableRows counts a table's rows.
+func tableRows(t *testing.T, db *store.DB, table string) int {
+	t.Helper()
+	var n int
+	if err := db.Reader().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// Each upload form refuses a file over its limit with the message next to
+// the file's input, and keeps nothing: neither the file nor what the form
+// would have made of it.
+func TestOversizedUploadsRefusedNextToTheField(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e, dist := signedIn(t, db, "distributor")
+		sol := e.client()
+		sol.signIn("solution")
+		uploads := tableRows(t, db, "uploads")
+
+		// 批量调账: a body beyond the file's limit and the form's room is cut
+		// off while it is read.
+		batches := tableRows(t, db, "fund_batches")
+		big := bytes.Repeat([]byte("a"), funds.MaxBatchBytes+128<<10)
+		resp, body := dist.postFile("/console/funds/batches", url.Values{"operation": {"allocate"}}, "big.csv", big)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, nextTo("file", "funds.batch_file_too_large")) {
+			t.Errorf("batch file over the limit: %d, no message next to the file", resp.StatusCode)
+		}
+		if tableRows(t, db, "fund_batches") != batches {
+			t.Error("an oversized batch file made a batch")
+		}
+
+		// 配置清单导入: a sheet over 2 MB.
+		pub := demoConfigurators(t, db)[configurator.Published]
+		lists := tableRows(t, db, "configuration_lists")
+		resp, body = sol.postSheet("/console/solutions/"+pub.SolutionID+"/configurator/import", url.Values{"import_name": {"导入"}},
+			bytes.Repeat([]byte("PK"), configurator.MaxSheetBytes/2+64<<10))
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, nextTo("import_file", "configurator.sheet_too_large", configurator.MaxLines)) {
+			t.Errorf("sheet over the limit: %d, no message next to the file", resp.StatusCode)
+		}
+		if tableRows(t, db, "configuration_lists") != lists {
+			t.Error("an oversized sheet made a list")
+		}
+
+		// 解决方案 materials: a document over 20 MB.
+		solutions := tableRows(t, db, "solutions")
+		tooLarge := append(slices.Clone(testPDF), bytes.Repeat([]byte(" "), solution.MaxMaterialBytes)...)
+		resp, body = sol.postFiles("/console/solutions/new", url.Values{"name": {"超大材料"}, "industry": {"internet"}, "description": {"d"},
+			"action": {"submit"}}, map[string][]byte{solution.ApprovalMaterials: tooLarge, solution.FeatureList: testPDF})
+		if resp.StatusCode != http.StatusUnprocessableEntity || fieldMessages(body)[solution.ApprovalMaterials] != i18n.T(i18n.ZH, "upload.too_large", upload.HumanSize(solution.MaxMaterialBytes)) {
+			t.Errorf("material over the limit: %d, messages %v", resp.StatusCode, fieldMessages(body))
+		}
+		if tableRows(t, db, "solutions") != solutions {
+			t.Error("an oversized material saved a solution")
+		}
+		if got := tableRows(t, db, "uploads"); got != uploads {
+			t.Errorf("oversized uploads kept %d files", got-uploads)
 		}
 	})
 }
