@@ -248,7 +248,9 @@ func evaluationError(err error, def configurator.Definition) error {
 	if strings.HasPrefix(e.Key, "configurator.formula_") && len(e.Args) == 3 {
 		return &detailedError{err: e, fields: map[string]any{"field": e.Field, "formula": e.Args[0], "position": e.Args[1], "name": e.Args[2]}}
 	}
-	if e.Field != "" {
+	if strings.HasPrefix(e.Field, "lines.") || strings.HasPrefix(e.Field, "parameters.") {
+		// A quantity that is no whole number: the definition's field, as
+		// for a formula's fault.
 		return &detailedError{err: e, fields: map[string]any{"field": e.Field}}
 	}
 	return err
