@@ -3,8 +3,11 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -326,6 +329,57 @@ func TestInvoiceOperationsFollowTheKeyScope(t *testing.T) {
 		// The partner's own unscoped key may use them.
 		if _, err := f.own.CreateInvoiceInfo(ctx, specialInfo()); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// Requests sent at the same time: retries of one Idempotency-Key make one
+// request, and requests with their own keys never together exceed the
+// invoiceable amount.
+func TestInvoiceRequestsUnderConcurrency(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newSolFixture(t, db)
+		c := f.own
+		info := extMust(c.CreateInvoiceInfo(ctx, specialInfo()))(t)
+		f.tx(t, func(ctx context.Context, tx *store.Tx) error {
+			_, err := funds.Recharge(ctx, tx, f.plain.ID, 500_00, "bank_transfer", "BANK-INV-3", "")
+			return err
+		})
+		send := func(n int, key func(i int) string) (ids []string, refused int) {
+			var mu sync.Mutex
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Go(func() {
+					r, err := c.CreateInvoiceRequest(ctx, pc.CreateInvoiceRequestReq{InfoID: info.InfoID, Amount: "200.00"}, pc.IdempotencyKey(key(i)))
+					mu.Lock()
+					defer mu.Unlock()
+					switch {
+					case err == nil:
+						ids = append(ids, r.RequestID)
+					case pc.IsCode(err, "CBC.0100"):
+						refused++
+					default:
+						t.Errorf("request %d: %v", i, err)
+					}
+				})
+			}
+			wg.Wait()
+			return ids, refused
+		}
+		ids, refused := send(6, func(int) string { return "same-key" })
+		if len(ids) != 6 || refused != 0 || len(slices.Compact(slices.Sorted(slices.Values(ids)))) != 1 {
+			t.Fatalf("one key: answers %v, %d refused", ids, refused)
+		}
+		ids, refused = send(6, func(i int) string { return fmt.Sprintf("own-key-%d", i) })
+		// 500.00 invoiceable, 200.00 already requested: one more fits.
+		if len(ids) != 1 || refused != 5 {
+			t.Fatalf("own keys: %d made, %d refused; want 1 and 5", len(ids), refused)
+		}
+		list := extMust(c.ListInvoiceRequests(ctx, pc.InvoiceRequestFilter{}))(t)
+		inv := extMust(c.ShowInvoiceableAmount(ctx))(t)
+		if list.TotalCount != 2 || inv.Requested != "400.00" || inv.Available != "100.00" {
+			t.Fatalf("%d requests, invoiceable %+v", list.TotalCount, inv)
 		}
 	})
 }

@@ -200,13 +200,6 @@ func InvoiceableOf(ctx context.Context, q store.Queryer, partnerID string) (*Inv
 // cannot both take the same money. A non-empty clientID makes the call
 // idempotent: the same token returns the request it made first.
 func Submit(ctx context.Context, tx *store.Tx, partnerID, infoID string, amount int64, clientID string) (*Request, error) {
-	if clientID != "" {
-		r, err := scanRequest(tx.QueryRowContext(ctx, `SELECT `+requestColumns+requestFrom+` WHERE r.client_id = ? AND r.partner_id = ?`,
-			clientID, partnerID))
-		if !errors.Is(err, ErrRequestNotFound) {
-			return r, err
-		}
-	}
 	if amount <= 0 || amount > money.MaxFen {
 		return nil, apperr.Field("amount", "invoice.amount_positive", "enter an amount greater than zero")
 	}
@@ -222,6 +215,16 @@ func Submit(ctx context.Context, tx *store.Tx, partnerID, infoID string, amount 
 	}
 	if err := touchAccount(ctx, tx, partnerID); err != nil {
 		return nil, err
+	}
+	// The token is looked up under the account's lock: a submission with
+	// the same token that committed while this one waited is found, rather
+	// than inserted twice.
+	if clientID != "" {
+		r, err := scanRequest(tx.QueryRowContext(ctx, `SELECT `+requestColumns+requestFrom+` WHERE r.client_id = ? AND r.partner_id = ?`,
+			clientID, partnerID))
+		if !errors.Is(err, ErrRequestNotFound) {
+			return r, err
+		}
 	}
 	inv, err := InvoiceableOf(ctx, tx, partnerID)
 	if err != nil {
