@@ -132,13 +132,14 @@ type Dispatcher struct {
 	node   string
 
 	wakeCh  chan struct{}
-	slots   chan struct{} // one per worker
+	slots   chan struct{} // one per request in flight on this node
 	results chan result
 
-	mu       sync.Mutex
-	inflight map[string]int   // endpoint id -> requests in flight
-	queued   map[string][]job // endpoint id -> claimed deliveries waiting for one of its requests to finish
-	secrets  sync.Map         // sealed secret -> secret in clear
+	mu      sync.Mutex
+	senders map[string]int   // endpoint id -> goroutines sending its queue, at most PerEndpoint
+	queued  map[string][]job // endpoint id -> claimed deliveries not yet sent
+	waiting int              // all of queued
+	secrets sync.Map         // sealed secret -> secret in clear
 
 	stop       context.CancelFunc
 	abortSends context.CancelFunc
@@ -153,7 +154,7 @@ func NewDispatcher(db *store.DB, sealer *auth.Sealer, log *slog.Logger, cfg Conf
 	host, _ := os.Hostname()
 	return &Dispatcher{db: db, sealer: sealer, log: log, cfg: cfg, node: host + "/" + ids.Token(6),
 		wakeCh: make(chan struct{}, 1), slots: make(chan struct{}, cfg.Workers), results: make(chan result, cfg.Workers*4),
-		inflight: map[string]int{}, queued: map[string][]job{}}
+		senders: map[string]int{}, queued: map[string][]job{}}
 }
 
 func (d *Dispatcher) wake() {
@@ -197,6 +198,7 @@ func (d *Dispatcher) Stop(ctx context.Context) error {
 		}
 		delete(d.queued, ep)
 	}
+	d.waiting = 0
 	d.mu.Unlock()
 	close(d.results)
 	<-d.recordDone
@@ -209,13 +211,6 @@ func (d *Dispatcher) loop(ctx, sendCtx context.Context) {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
-		// Wait for a free worker before claiming: what is claimed is sent now.
-		select {
-		case d.slots <- struct{}{}:
-			<-d.slots
-		case <-ctx.Done():
-			return
-		}
 		n, err := d.claim(ctx, sendCtx)
 		if err != nil && ctx.Err() == nil {
 			d.log.Error("webhook: claiming deliveries", "err", err)
@@ -256,14 +251,13 @@ type result struct {
 	skipped  bool // not sent: the endpoint is disabled
 }
 
-// claim leases up to as many due deliveries as there are free workers and
-// starts sending them; deliveries to an endpoint already at its bound go
-// back to the queue a little later.
+// claim leases due deliveries, as many as fit in this node's queues (twice
+// its workers), and hands them to their endpoints' senders.
 func (d *Dispatcher) claim(ctx, sendCtx context.Context) (int, error) {
 	// Endpoints with a full queue are left out of the claim: what it took
 	// of theirs would only go back.
 	d.mu.Lock()
-	free := d.cfg.Workers - len(d.slots)
+	free := min(2*d.cfg.Workers-d.waiting, maxClaim)
 	var full []string
 	for ep, q := range d.queued {
 		if len(q) >= queuePerEndpoint(d.cfg) {
@@ -274,15 +268,17 @@ func (d *Dispatcher) claim(ctx, sendCtx context.Context) (int, error) {
 	if free <= 0 {
 		return 0, nil
 	}
-	free = min(free, maxClaim)
 	now := d.cfg.Now()
 	token := d.node + "/" + ids.Token(6)
-	var jobs, send, wait []job
+	var jobs, kept []job
 	err := d.db.InTx(ctx, func(tx *store.Tx) error {
 		jobs = jobs[:0]
 		skipLocked := ""
 		if tx.Dialect() == store.Postgres {
 			skipLocked = " FOR UPDATE SKIP LOCKED"
+			if err := customPlans(ctx, tx); err != nil {
+				return err
+			}
 		}
 		leaseEnd := store.Micros(now.Add(d.cfg.lease()))
 		args := []any{leaseEnd, leaseEnd, token, store.Micros(now)}
@@ -348,24 +344,19 @@ func (d *Dispatcher) claim(ctx, sendCtx context.Context) (int, error) {
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		// Up to PerEndpoint jobs of an endpoint are sent at once and up to
-		// queuePerEndpoint more wait here for one of them to finish; the
-		// rest go back to the outbox, behind the others, so that one slow
-		// endpoint holds neither the workers nor its lease too long.
-		send, wait = send[:0], wait[:0]
+		// An endpoint's queue holds at most queuePerEndpoint deliveries;
+		// the rest go back to the outbox as they were, and the endpoint is
+		// left out of the claims until its queue has room, so that one slow
+		// endpoint holds neither the queues nor its leases too long.
+		kept = kept[:0]
 		var over []string
 		d.mu.Lock()
-		sending, waiting := map[string]int{}, map[string]int{}
+		adding := map[string]int{}
 		for _, j := range jobs {
-			ep := j.endpointID
-			switch {
-			case d.inflight[ep]+sending[ep] < d.cfg.PerEndpoint:
-				sending[ep]++
-				send = append(send, j)
-			case len(d.queued[ep])+waiting[ep] < queuePerEndpoint(d.cfg):
-				waiting[ep]++
-				wait = append(wait, j)
-			default:
+			if len(d.queued[j.endpointID])+adding[j.endpointID] < queuePerEndpoint(d.cfg) {
+				adding[j.endpointID]++
+				kept = append(kept, j)
+			} else {
 				over = append(over, j.id)
 			}
 		}
@@ -373,7 +364,7 @@ func (d *Dispatcher) claim(ctx, sendCtx context.Context) (int, error) {
 		if len(over) > 0 {
 			in, args := store.InList(over)
 			_, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET leased_until = NULL, lease_owner = '', next_attempt_at = ? WHERE id IN `+in,
-				append([]any{store.Micros(now.Add(time.Second))}, args...)...)
+				append([]any{store.Micros(now)}, args...)...)
 			return err
 		}
 		return nil
@@ -382,24 +373,31 @@ func (d *Dispatcher) claim(ctx, sendCtx context.Context) (int, error) {
 		return 0, err
 	}
 	d.mu.Lock()
-	for _, j := range wait {
-		d.queued[j.endpointID] = append(d.queued[j.endpointID], j)
+	defer d.mu.Unlock()
+	for _, j := range kept {
+		ep := j.endpointID
+		d.queued[ep] = append(d.queued[ep], j)
+		d.waiting++
+		if d.senders[ep] < d.cfg.PerEndpoint {
+			d.senders[ep]++
+			d.sends.Add(1)
+			go d.send(sendCtx, ep)
+		}
 	}
-	for _, j := range send {
-		d.inflight[j.endpointID]++
-	}
-	d.mu.Unlock()
-	for _, j := range send {
-		d.slots <- struct{}{}
-		d.sends.Add(1)
-		go d.send(sendCtx, j)
-	}
-	return len(send) + len(wait), nil
+	return len(kept), nil
 }
 
 // queuePerEndpoint bounds the claimed deliveries of one endpoint waiting
 // for a free request: at most a few timeouts' wait, well within the lease.
 func queuePerEndpoint(c Config) int { return 4 * c.PerEndpoint }
+
+// customPlans has PostgreSQL plan this transaction's statements for their
+// arguments: a generic plan made while the outbox was nearly empty scans
+// it whole once it holds thousands of deliveries.
+func customPlans(ctx context.Context, tx *store.Tx) error {
+	_, err := tx.ExecContext(ctx, `SET LOCAL plan_cache_mode = force_custom_plan`)
+	return err
+}
 
 // maxClaim bounds one claim, within store.InList's padding.
 const maxClaim = 64
@@ -416,32 +414,49 @@ func (d *Dispatcher) open(sealed string) (string, error) {
 	return s, nil
 }
 
-// send POSTs one delivery and hands its result to the recorder, then the
-// deliveries waiting for the same endpoint one by one.
-func (d *Dispatcher) send(ctx context.Context, j job) {
+// send is one of an endpoint's senders: it POSTs the endpoint's queued
+// deliveries one after the other, each within a node-wide worker slot,
+// and hands the results to the recorder.
+func (d *Dispatcher) send(ctx context.Context, ep string) {
 	defer d.sends.Done()
 	for {
-		r := result{job: j, at: d.cfg.Now()}
-		if !j.enabled {
-			r.skipped = true
-		} else {
-			d.post(ctx, &r)
+		d.mu.Lock()
+		q := d.queued[ep]
+		if len(q) == 0 || ctx.Err() != nil {
+			if d.senders[ep]--; d.senders[ep] <= 0 {
+				delete(d.senders, ep)
+			}
+			if len(q) == 0 {
+				delete(d.queued, ep)
+			}
+			d.mu.Unlock()
+			d.wake()
+			return
+		}
+		j := q[0]
+		d.queued[ep] = q[1:]
+		d.waiting--
+		half := len(q)-1 == queuePerEndpoint(d.cfg)/2
+		d.mu.Unlock()
+		if half {
+			// Claim more while this queue still feeds its senders.
+			d.wake()
+		}
+		r := result{job: j}
+		select {
+		case d.slots <- struct{}{}:
+			r.at = d.cfg.Now()
+			if !j.enabled {
+				r.skipped = true
+			} else {
+				d.post(ctx, &r)
+			}
+			<-d.slots
+		case <-ctx.Done():
+			r.at, r.aborted = d.cfg.Now(), true
 		}
 		d.results <- r
-		d.mu.Lock()
-		if q := d.queued[j.endpointID]; len(q) > 0 && ctx.Err() == nil {
-			j, d.queued[j.endpointID] = q[0], q[1:]
-			d.mu.Unlock()
-			continue
-		}
-		if d.inflight[j.endpointID]--; d.inflight[j.endpointID] <= 0 {
-			delete(d.inflight, j.endpointID)
-		}
-		d.mu.Unlock()
-		break
 	}
-	<-d.slots
-	d.wake()
 }
 
 func (d *Dispatcher) post(ctx context.Context, r *result) {
@@ -553,7 +568,12 @@ func (d *Dispatcher) next(attempts int, at time.Time, expires int64) time.Time {
 
 func (d *Dispatcher) write(ctx context.Context, batch []result) error {
 	return d.db.InTx(ctx, func(tx *store.Tx) error {
-		var attempts [][]any
+		if tx.Dialect() == store.Postgres {
+			if err := customPlans(ctx, tx); err != nil {
+				return err
+			}
+		}
+		var attempts, updates [][]any
 		for _, r := range batch {
 			now := store.Micros(r.at)
 			if r.aborted {
@@ -583,11 +603,7 @@ func (d *Dispatcher) write(ctx context.Context, batch []result) error {
 				}
 			}
 			ms := r.duration.Milliseconds()
-			if _, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?, leased_until = NULL,
-					lease_owner = '', last_status_code = ?, last_error = ?, last_duration_ms = ?, last_attempt_at = ?, gave_up_reason = ?, updated_at = ?
-				WHERE id = ? AND lease_owner = ?`, status, next, r.status, r.err, ms, now, reason, now, r.id, r.token); err != nil {
-				return err
-			}
+			updates = append(updates, []any{r.id, r.token, status, next, r.status, r.err, ms, now, reason})
 			// The attempt happened whether or not this node still held the
 			// lease: the log shows it either way.
 			attempts = append(attempts, []any{ids.New(), r.id, now, r.status, r.err, ms, r.response})
@@ -600,6 +616,16 @@ func (d *Dispatcher) write(ctx context.Context, batch []result) error {
 		}
 		if len(attempts) == 0 {
 			return nil
+		}
+		// Only the node holding the lease records the outcome; one that lost
+		// it (it outlived its lease) leaves the delivery to the new holder.
+		if err := store.ExecRows(ctx, tx, `WITH v (id, token, status, next_at, code, err, ms, at, reason) AS (VALUES `,
+			`(?, ?, ?, CAST(? AS BIGINT), CAST(? AS INTEGER), ?, CAST(? AS BIGINT), CAST(? AS BIGINT), ?)`,
+			`) UPDATE webhook_deliveries SET status = v.status, attempts = attempts + 1, next_attempt_at = v.next_at, leased_until = NULL,
+				lease_owner = '', last_status_code = v.code, last_error = v.err, last_duration_ms = v.ms, last_attempt_at = v.at,
+				gave_up_reason = v.reason, updated_at = v.at
+			FROM v WHERE webhook_deliveries.id = v.id AND webhook_deliveries.lease_owner = v.token`, updates); err != nil {
+			return err
 		}
 		return store.ExecRows(ctx, tx, `INSERT INTO webhook_attempts (id, delivery_id, attempted_at, status_code, error, duration_ms, response) VALUES `,
 			`(?, ?, ?, ?, ?, ?, ?)`, "", attempts)
