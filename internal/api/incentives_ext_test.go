@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -355,5 +356,42 @@ func TestIncentivePayoutsThroughTheClient(t *testing.T) {
 		}
 		_, err = c.ShowIncentivePayout(ctx, "no-such-payout")
 		extRefused(t, err, http.StatusNotFound, "PC.0404", "does not exist")
+	})
+}
+
+// Applications sent at the same time, with different methods: one wins and
+// fixes the method, every other is refused.
+func TestIncentivePayoutApplicationsAtOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newIncFixture(t, db)
+		c := f.own
+		older := extMust(c.ListIncentiveStatements(ctx, pc.IncentiveStatementFilter{}))(t).Statements[1]
+		payout := extMust(c.ConfirmIncentiveStatement(ctx, older.StatementID))(t).Payout
+		methods := []string{pc.PayoutCloudAccount, pc.PayoutBankTransfer, pc.PayoutRechargeAccount, pc.PayoutVoucherQuota}
+		var mu sync.Mutex
+		var won []string
+		var refused int
+		var wg sync.WaitGroup
+		for i := range 8 {
+			wg.Go(func() {
+				p, err := c.ApplyIncentivePayout(ctx, payout.PayoutID, methods[i%len(methods)])
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					won = append(won, p.Method)
+				case pc.IsCode(err, "PC.0409"):
+					refused++
+				default:
+					t.Errorf("application %d: %v", i, err)
+				}
+			})
+		}
+		wg.Wait()
+		got := extMust(c.ShowIncentivePayout(ctx, payout.PayoutID))(t)
+		if len(won) != 1 || refused != 7 || got.Method != won[0] || got.Status != pc.PayoutProcessing {
+			t.Fatalf("won %v, %d refused, payout %+v", won, refused, got)
+		}
 	})
 }
