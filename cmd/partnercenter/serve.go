@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -19,6 +20,8 @@ import (
 	"partnercenter/internal/jobs"
 	"partnercenter/internal/platform/metrics"
 	"partnercenter/internal/server"
+	"partnercenter/internal/store"
+	"partnercenter/internal/upload"
 	"partnercenter/internal/webhook"
 )
 
@@ -44,10 +47,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer db.Close()
+	_, keyFileErr := os.Stat(c.keyFile)
 	sealer, err := c.sealer()
 	if err != nil {
 		return err
 	}
+	warnIfNotShared(ctx, log, db, c.keyFile, errors.Is(keyFileErr, os.ErrNotExist))
 	if *withDemo {
 		loaded, err := demo.Loaded(ctx, db)
 		if err != nil {
@@ -120,4 +125,29 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// warnIfNotShared warns, on PostgreSQL, where other nodes may serve the same
+// database, about what a node keeps to itself by default: a master key file
+// created just now (secrets sealed by the other nodes' key will not open)
+// and uploads in a local directory (a file uploaded through one node is
+// missing on the others). Several nodes need one master key
+// (PARTNERCENTER_MASTER_KEY) and a shared upload store (an S3 bucket, or
+// the same directory mounted on every node); see docs/operations.md.
+func warnIfNotShared(ctx context.Context, log *slog.Logger, db *store.DB, keyFile string, keyCreated bool) {
+	if db.Dialect != store.Postgres {
+		return
+	}
+	if os.Getenv("PARTNERCENTER_MASTER_KEY") == "" && keyCreated {
+		log.Warn("a new master key was created in "+keyFile+"; every node of one database must use the same key (PARTNERCENTER_MASTER_KEY)",
+			"key_file", keyFile)
+	}
+	if os.Getenv(upload.EnvS3Endpoint) == "" {
+		files, err := upload.FromEnv(ctx, db)
+		if err != nil {
+			return
+		}
+		log.Warn("uploads are kept in a local directory; with several nodes it must be one directory shared by all of them, or an S3 bucket ("+
+			upload.EnvS3Endpoint+")", "dir", files.Location())
+	}
 }
