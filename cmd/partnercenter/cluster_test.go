@@ -108,7 +108,8 @@ type node struct {
 	mu     sync.Mutex
 	cmd    *exec.Cmd
 	out    *syncBuffer
-	exited chan error
+	exited chan struct{} // closed when the process has exited, with err set
+	err    error
 }
 
 // newCluster loads the demo data set, creates an access key of the
@@ -213,11 +214,17 @@ func (cl *cluster) start(nd *node) {
 	if err := cmd.Start(); err != nil {
 		cl.t.Fatalf("start node %s: %v", nd.addr, err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	exited := make(chan struct{})
 	nd.mu.Lock()
 	nd.cmd, nd.out, nd.exited = cmd, out, exited
 	nd.mu.Unlock()
+	go func() {
+		err := cmd.Wait()
+		nd.mu.Lock()
+		nd.err = err
+		nd.mu.Unlock()
+		close(exited)
+	}()
 }
 
 // waitReady waits for a node's /readyz.
@@ -236,8 +243,8 @@ func (cl *cluster) waitReady(nd *node) {
 		exited, out := nd.exited, nd.out
 		nd.mu.Unlock()
 		select {
-		case err := <-exited:
-			cl.t.Fatalf("node %s exited: %v\n%s", nd.addr, err, out.String())
+		case <-exited:
+			cl.t.Fatalf("node %s exited: %v\n%s", nd.addr, nd.exitErr(), out.String())
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
@@ -253,8 +260,8 @@ func (cl *cluster) stop() {
 		nd.mu.Unlock()
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
-		case err := <-exited:
-			if err != nil {
+		case <-exited:
+			if err := nd.exitErr(); err != nil {
 				cl.t.Errorf("node %s after SIGTERM: %v\n%s", nd.addr, err, out.String())
 			}
 		case <-time.After(40 * time.Second):
@@ -262,6 +269,12 @@ func (cl *cluster) stop() {
 			cl.t.Errorf("node %s did not stop within 40s of SIGTERM", nd.addr)
 		}
 	}
+}
+
+func (nd *node) exitErr() error {
+	nd.mu.Lock()
+	defer nd.mu.Unlock()
+	return nd.err
 }
 
 func (cl *cluster) open() *store.DB {
