@@ -92,6 +92,11 @@ func PostgresDSN(t testing.TB) string {
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
+	// A test's commits need not wait for the WAL to reach the disk: the
+	// database is thrown away, and a test never survives a crash of the
+	// server. Each test migrates a schema of its own, two dozen commits,
+	// which otherwise wait on the disk that every test run shares.
+	q.Set("synchronous_commit", "off")
 	u.RawQuery = q.Encode()
 	return u.String()
 }
