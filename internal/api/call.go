@@ -23,6 +23,11 @@ func (c *Call) Decode(v any) error {
 		// Only a signed body can be trusted to be the one the caller sent.
 		return apiError("PC.0305", "api.body_unsigned", "a JSON body must be signed: do not send X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD")
 	}
+	if bytes.Contains(c.Body, []byte(`\u0000`)) {
+		// No text of the partner center holds a NUL, and PostgreSQL refuses
+		// one in a query's arguments.
+		return apiError("CBC.0101", "api.json_nul", "the request body must not hold a NUL character (\\u0000)")
+	}
 	err := json.Unmarshal(c.Body, v)
 	var syntaxErr *json.SyntaxError
 	var typeErr *json.UnmarshalTypeError

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"partnercenter/internal/api"
@@ -95,8 +96,32 @@ func middleware(a *app.App, mux *http.ServeMux) http.Handler {
 			a.Log.LogAttrs(r.Context(), level, "request", slog.String("request_id", id), slog.String("method", r.Method),
 				slog.String("path", r.URL.Path), slog.Int("status", rec.status), slog.Duration("duration", d))
 		}()
+		if hasNUL(r) {
+			refuseNUL(rec, r, id)
+			return
+		}
 		mux.ServeHTTP(rec, r)
 	})
+}
+
+// hasNUL reports a NUL character in the request's path or query, encoded
+// (%00) or not. No text of the partner center holds one, and PostgreSQL
+// refuses it in a query's text arguments, which would answer as an
+// internal error instead of the caller's mistake.
+func hasNUL(r *http.Request) bool {
+	return strings.Contains(r.URL.Path, "\x00") || strings.Contains(r.URL.RawQuery, "\x00") ||
+		strings.Contains(strings.ToLower(r.URL.RawQuery), "%00") || strings.Contains(strings.ToLower(r.URL.RawPath), "%00")
+}
+
+// refuseNUL answers 400: in the API's error shape on the API's paths, as
+// text elsewhere.
+func refuseNUL(w http.ResponseWriter, r *http.Request, id string) {
+	const msg = "the request's path or query holds a NUL character"
+	if strings.HasPrefix(r.URL.Path, "/v2/") || strings.HasPrefix(r.URL.Path, "/v3/") {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error_code": "CBC.0100", "error_msg": msg, "request_id": id})
+		return
+	}
+	http.Error(w, msg, http.StatusBadRequest)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
