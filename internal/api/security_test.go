@@ -5,17 +5,28 @@ import (
 	"encoding/json"
 	"maps"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
+	"partnercenter/internal/api"
 	"partnercenter/internal/catalogue"
+	"partnercenter/internal/server"
 	"partnercenter/internal/store"
 	"partnercenter/internal/store/storetest"
 	"partnercenter/openapi"
 )
+
+// wholeServer serves the fixture as the partnercenter binary does, the
+// server's own checks in front of the API, without the rate limit (the
+// tests make many calls in a burst).
+func wholeServer(t *testing.T, f *fixture) *httptest.Server {
+	t.Setenv(api.EnvRateLimit, "0")
+	return f.start(t, server.New(f.app))
+}
 
 // docOperation is what the security tests read of an operation in the API
 // document: its string filters, in the query or in the JSON body, and the
@@ -114,6 +125,7 @@ var injections = []string{`' OR '1'='1`, `%`, `_`, `\`, `%%`, `'; DROP TABLE cus
 func TestListFiltersResistInjectionInTheAPI(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		s := newShop(t, db)
+		srv := wholeServer(t, s.fixture)
 		s.place(t, s.dist.ID, s.resale.ID, line(s.vm, catalogue.PeriodMonth, 1, 1))
 		tried := 0
 		for _, op := range documentedOperations(t) {
@@ -135,7 +147,7 @@ func TestListFiltersResistInjectionInTheAPI(t *testing.T) {
 					}
 					body, _ = json.Marshal(b)
 				}
-				a := call(t, s.srv, s.distKey, s.dist.DomainID, op.method, path, body, nil)
+				a := call(t, srv, s.distKey, s.dist.DomainID, op.method, path, body, nil)
 				if a.Status >= 500 {
 					t.Errorf("%s %s=%q: %d %s", op.id, field, v, a.Status, a.Body)
 				}
@@ -176,6 +188,7 @@ func TestListFiltersResistInjectionInTheAPI(t *testing.T) {
 func TestDownloadsRefuseTraversalInTheAPI(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		m := newMoney(t, db)
+		srv := wholeServer(t, m.fixture)
 		param := regexp.MustCompile(`\{[^}]*\}`)
 		downloads := 0
 		for _, op := range documentedOperations(t) {
@@ -186,7 +199,7 @@ func TestDownloadsRefuseTraversalInTheAPI(t *testing.T) {
 			for _, id := range []string{"..%2F..%2F..%2Fetc%2Fpasswd", "%2e%2e%2f%2e%2e%2fetc%2fpasswd", "..%252F..%252Fetc%252Fpasswd",
 				"%2Fetc%2Fpasswd", "..%5C..%5Cgo.mod", "x%00", "01a2447dd2be7a00ab06707847a2aeb4"} {
 				path := param.ReplaceAllString(op.path, id)
-				a := call(t, m.srv, m.distKey, m.dist.DomainID, http.MethodGet, path, nil, nil)
+				a := call(t, srv, m.distKey, m.dist.DomainID, http.MethodGet, path, nil, nil)
 				if a.Status < 400 || a.Status >= 500 || bytes.Contains(a.Body, []byte("root:x:0:0")) || bytes.Contains(a.Body, []byte("module partnercenter")) {
 					t.Errorf("%s %s: %d %q", op.id, path, a.Status, a.Header.Get("Content-Disposition"))
 				}
@@ -206,7 +219,7 @@ func TestOversizedBodyMovesNothing(t *testing.T) {
 		before := moneyState(t, db)
 		body := append([]byte(`{"customer_id":"`+m.resale.ID+`","amount":"1.00","memo":"`), bytes.Repeat([]byte("a"), 1<<20)...)
 		body = append(body, `"}`...)
-		a := call(t, m.srv, m.distKey, m.dist.DomainID, http.MethodPost, "/v2/accounts/partner-accounts/adjust-amount", body, nil)
+		a := call(t, wholeServer(t, m.fixture), m.distKey, m.dist.DomainID, http.MethodPost, "/v2/accounts/partner-accounts/adjust-amount", body, nil)
 		a.wantError(t, http.StatusRequestEntityTooLarge, "APIGW.0201")
 		if after := moneyState(t, db); !maps.Equal(before, after) {
 			t.Error("an oversized allocation moved money")

@@ -485,7 +485,7 @@ func TestListFiltersResistInjection(t *testing.T) {
 						// code, matches those rows only).
 						_, none := query("zz-matches-nothing-zz")
 						_, all := query("")
-						for _, v := range []string{`' OR '1'='1`, `%`, `_`, `\`, `%%`, `'; DROP TABLE customers;--`, `" OR ""="`} {
+						for _, v := range []string{`' OR '1'='1`, `%`, `_`, `\`, `%%`, `'; DROP TABLE customers;--`, `" OR ""="`, "\x00"} {
 							tried++
 							if status, n := query(v); status == http.StatusOK && n > none && n >= all {
 								t.Errorf("%s %s=%q: %d rows, as many as without the filter; a value matching nothing shows %d", f.action, field, v, n, none)
