@@ -172,11 +172,7 @@ func updateInvoiceInfo(c *Call) (any, error) {
 		return nil, err
 	}
 	return c.InTx(func(tx *store.Tx) (any, error) {
-		cur, err := invoice.GetInfo(c.ctx(), tx, c.Partner.ID, id)
-		if err != nil {
-			return nil, err
-		}
-		i, err := invoice.UpdateInfo(c.ctx(), tx, c.Partner.ID, id, req.over(cur.InfoFields))
+		i, err := invoice.EditInfo(c.ctx(), tx, c.Partner.ID, id, req.over)
 		if err != nil {
 			return nil, err
 		}

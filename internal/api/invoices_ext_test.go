@@ -383,3 +383,30 @@ func TestInvoiceRequestsUnderConcurrency(t *testing.T) {
 		}
 	})
 }
+
+// Edits of different fields of one record sent at once all apply: each
+// changes its own field of the record as the one before it left it.
+func TestInvoiceInfoEditsAtOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newSolFixture(t, db)
+		c := f.own
+		info := extMust(c.CreateInvoiceInfo(ctx, specialInfo()))(t)
+		edits := []pc.InvoiceInfoFields{{Title: str("上海云启科技有限公司")}, {Phone: str("021-55550199")}, {BankName: str("工商银行上海分行")},
+			{Address: str("上海市徐汇区漕溪北路1号")}, {BankAccount: str("6222020000000001")}}
+		var wg sync.WaitGroup
+		for _, e := range edits {
+			wg.Go(func() {
+				if _, err := c.UpdateInvoiceInfo(ctx, info.InfoID, e); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		got := extMust(c.ShowInvoiceInfo(ctx, info.InfoID))(t)
+		if got.Title != "上海云启科技有限公司" || got.Phone != "021-55550199" || got.BankName != "工商银行上海分行" ||
+			got.Address != "上海市徐汇区漕溪北路1号" || got.BankAccount != "6222020000000001" || len(got.History) != 6 {
+			t.Fatalf("after five edits at once: %+v", got)
+		}
+	})
+}
