@@ -106,7 +106,7 @@ func (s *service) authenticate(r *http.Request, body []byte) (*Call, error) {
 		return nil, apiError("CBC.0150", "api.domain_mismatch", "Access denied: X-Domain-Id %s is not the account of access key %s", domain, key.ID)
 	}
 	principal := &auth.Principal{Kind: auth.KindAccessKey, PartnerID: p.ID, AccessKeyID: key.ID}
-	s.touch(ctx, key, ip.String())
+	s.touch(ctx, key, ip)
 	return &Call{s: s, Request: r.WithContext(auth.WithPrincipal(ctx, principal)), Body: body,
 		Principal: principal, Partner: p, bodySigned: signed, key: key, signature: a.Signature, signedAt: signedAt}, nil
 }
@@ -114,7 +114,7 @@ func (s *service) authenticate(r *http.Request, body []byte) (*Call, error) {
 // touch records a key's last use at most once per TouchEvery, judged by what
 // the database says (so a cluster writes it about once per interval) and by
 // what this node last wrote (so concurrent requests do not all write).
-func (s *service) touch(ctx context.Context, key *auth.AccessKey, ip string) {
+func (s *service) touch(ctx context.Context, key *auth.AccessKey, ip netip.Addr) {
 	now := s.app.DB.Now()
 	s.touchMu.Lock()
 	last := s.touched[key.ID]
@@ -130,7 +130,7 @@ func (s *service) touch(ctx context.Context, key *auth.AccessKey, ip string) {
 		return
 	}
 	ctx = context.WithoutCancel(ctx)
-	err := s.app.DB.InTx(ctx, func(tx *store.Tx) error { return auth.TouchAccessKey(ctx, tx, key.ID, ip) })
+	err := s.app.DB.InTx(ctx, func(tx *store.Tx) error { return auth.TouchAccessKey(ctx, tx, key.ID, ip.String()) })
 	if err != nil {
 		s.app.Log.Warn("api: recording access key use", "ak", key.ID, "err", err)
 	}
