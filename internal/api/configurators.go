@@ -391,7 +391,7 @@ type listConfigurationListsResponse struct {
 // listConfigurationLists is ListConfigurationLists: the caller's lists,
 // the newest first, of one configurator or all.
 func listConfigurationLists(c *Call) (any, error) {
-	vals, err := c.filters(64, "configurator_id", "status")
+	vals, err := c.queryStrings(64, "configurator_id", "status")
 	if err != nil {
 		return nil, err
 	}

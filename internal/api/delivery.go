@@ -98,7 +98,7 @@ type listDeliveryProjectsResponse struct {
 // listDeliveryProjects is ListDeliveryProjects: the caller's projects,
 // newest registration first, with the console's query conditions.
 func listDeliveryProjects(c *Call) (any, error) {
-	vals, err := c.filters(100, "status", "evaluation", "query")
+	vals, err := c.queryStrings(100, "status", "evaluation", "query")
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package api
 import (
 	"net/http"
 	"slices"
-	"strings"
 
 	"partnercenter/internal/auth"
 	"partnercenter/internal/solution"
@@ -46,22 +45,6 @@ func (c *Call) pathID(name string) (string, error) {
 		return "", fieldError("CBC.0100", name, "api.id_length", "must be 1 to 64 characters")
 	}
 	return id, nil
-}
-
-// filters reads a list's text filters as queryStrings does, refusing a NUL:
-// no text of the partner center holds one, and PostgreSQL refuses one in a
-// query's arguments (a 500 instead of the caller's fault).
-func (c *Call) filters(maxLen int, names ...string) ([]string, error) {
-	vals, err := c.queryStrings(maxLen, names...)
-	if err != nil {
-		return nil, err
-	}
-	for i, v := range vals {
-		if strings.ContainsRune(v, 0) {
-			return nil, fieldError("CBC.0100", names[i], "api.nul", "must not hold a NUL character")
-		}
-	}
-	return vals, nil
 }
 
 // solutionInfo is a solution as the API answers it; ShowSolution adds its
@@ -128,7 +111,7 @@ type listSolutionsResponse struct {
 // listSolutions is ListSolutions: the caller's solutions, the latest change
 // first, filtered by status and part of the name as the console's list.
 func listSolutions(c *Call) (any, error) {
-	vals, err := c.filters(100, "status", "name")
+	vals, err := c.queryStrings(100, "status", "name")
 	if err != nil {
 		return nil, err
 	}
