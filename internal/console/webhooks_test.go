@@ -157,3 +157,16 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// The demo's distributor has a delivered history and a local receiver that
+// refuses, both in the log.
+func TestWebhookDemoLog(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		_, c := signedIn(t, db, "distributor")
+		resp, body := c.get("/console/access/webhooks")
+		wantPage(t, "the demo's callbacks", resp, body, http.StatusOK, "https://hooks.distributor.partner.example/partner-center",
+			"http://127.0.0.1:9/partner-center/hooks", "成功", "投递中", "HTTP 200", "connect: connection refused", "共 6 条")
+		resp, body = c.get("/console/access/webhooks?status=failed")
+		wantPage(t, "failed deliveries", resp, body, http.StatusOK, "暂无投递记录")
+	})
+}

@@ -106,6 +106,9 @@ func Load(ctx context.Context, db *store.DB) error {
 	if err := loadAccess(ctx, db, now); err != nil {
 		return err
 	}
+	if err := loadWebhooks(ctx, db, now); err != nil {
+		return err
+	}
 	return nil
 }
 

@@ -329,11 +329,11 @@ func (d *Dispatcher) claim(ctx, sendCtx context.Context) (int, error) {
 				return err
 			}
 			j.payload, j.token = []byte(payload), token
-			s, err := d.open(secret)
-			if err != nil {
-				return err
+			// A secret this node cannot open (sealed under another master
+			// key) fails its deliveries, not the whole claim.
+			if s, err := d.open(secret); err == nil {
+				j.secrets = []string{s}
 			}
-			j.secrets = []string{s}
 			if previous != "" && previousUntil != nil && *previousUntil > store.Micros(now) {
 				if s, err := d.open(previous); err == nil {
 					j.secrets = append(j.secrets, s)
@@ -467,6 +467,10 @@ func (d *Dispatcher) post(ctx context.Context, r *result) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.url, bytes.NewReader(r.payload))
 	if err != nil {
 		r.err = err.Error()
+		return
+	}
+	if len(r.secrets) == 0 {
+		r.err = "the signing secret cannot be read with this node's master key: rotate the endpoint's secret"
 		return
 	}
 	sigs := make([]string, 0, len(r.secrets))
