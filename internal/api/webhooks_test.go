@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -169,4 +170,50 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// Allocations and reclaims through the SDK write their events with the
+// movement; a refused one (more than the balance) writes none.
+func TestMoneyMovementsAreEvents(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		m := newMoney(t, db)
+		events := []string{webhook.FundsAllocated, webhook.FundsReclaimed}
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			_, err := webhook.Create(ctx, tx, m.app.Sealer, m.dist.ID, webhook.Fields{URL: str("https://hooks.example.com/pc"), Events: &events})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.allocate(m.resale.ID, "120.50", nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.reclaim(m.resale.ID, "20.25", nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.allocate(m.resale.ID, "99999.00", nil); err == nil {
+			t.Fatal("an allocation above the balance was accepted")
+		}
+		list, total, err := webhook.ListDeliveries(ctx, db.Reader(), webhook.Filter{PartnerID: m.dist.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if total != 2 {
+			t.Fatalf("%d deliveries, want 2 (the refused allocation is not an event)", total)
+		}
+		for _, want := range []struct{ typ, amount string }{{webhook.FundsReclaimed, `"amount":{"fen":2025,"yuan":"20.25"}`},
+			{webhook.FundsAllocated, `"amount":{"fen":12050,"yuan":"120.50"}`}} {
+			i := slices.IndexFunc(list, func(d *webhook.Delivery) bool { return d.EventType == want.typ })
+			if i < 0 {
+				t.Fatalf("no %s event", want.typ)
+			}
+			d, err := webhook.GetDelivery(ctx, db.Reader(), m.dist.ID, list[i].ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(d.Payload, want.amount) || !strings.Contains(d.Payload, `"customer_id":"`+m.resale.ID+`"`) {
+				t.Fatalf("%s payload %s", want.typ, d.Payload)
+			}
+		}
+	})
 }
