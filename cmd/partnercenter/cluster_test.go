@@ -473,15 +473,19 @@ func (cl *cluster) verify(m *model, crashed bool) {
 		t.Fatal(err)
 	}
 	rows.Close()
-	retriedOnce := 0
+	once, retriedOnce := 0, 0
 	for key, r := range m.moves {
-		if seen[key] != 1 {
+		switch {
+		case seen[key] != 1:
 			t.Errorf("answered %s %s has %d 调账记录, want exactly 1", r.op, key, seen[key])
-		} else if m.retried[key] {
+		case m.retried[key]:
 			retriedOnce++
+			fallthrough
+		default:
+			once++
 		}
 	}
-	t.Logf("%d answered money movements, each exactly once; %d of them retried after a failed attempt", len(m.moves), retriedOnce)
+	t.Logf("%d of %d answered money movements exactly once, %d of them retried after a failed attempt", once, len(m.moves), retriedOnce)
 
 	// Every answered CreateSubCustomer made one customer.
 	rows, err = db.Reader().QueryContext(context.Background(), `SELECT xaccount_id FROM customers WHERE xaccount_type = ? AND xaccount_id LIKE ?`,
