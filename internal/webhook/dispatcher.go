@@ -119,7 +119,9 @@ func (c *Config) defaults(db *store.DB) {
 // lease is how long a claimed delivery stays with its node: longer than a
 // request and the recording of its result, so that only a node that died
 // (or lost the database) lets its deliveries go to another.
-func (c *Config) lease() time.Duration { return c.Timeout + time.Minute }
+func (c *Config) lease() time.Duration {
+	return time.Duration(queueDepth+1)*c.Timeout + time.Minute
+}
 
 // Dispatcher sends due deliveries from the outbox: it claims them in
 // batches under a lease (several nodes may run one each), POSTs them
@@ -251,13 +253,13 @@ type result struct {
 	skipped  bool // not sent: the endpoint is disabled
 }
 
-// claim leases due deliveries, as many as fit in this node's queues (twice
-// its workers), and hands them to their endpoints' senders.
+// claim leases due deliveries, as many as fit in this node's queues (four
+// times its workers), and hands them to their endpoints' senders.
 func (d *Dispatcher) claim(ctx, sendCtx context.Context) (int, error) {
 	// Endpoints with a full queue are left out of the claim: what it took
 	// of theirs would only go back.
 	d.mu.Lock()
-	free := min(2*d.cfg.Workers-d.waiting, maxClaim)
+	free := min(4*d.cfg.Workers-d.waiting, maxClaim)
 	var full []string
 	for ep, q := range d.queued {
 		if len(q) >= queuePerEndpoint(d.cfg) {
@@ -389,7 +391,13 @@ func (d *Dispatcher) claim(ctx, sendCtx context.Context) (int, error) {
 
 // queuePerEndpoint bounds the claimed deliveries of one endpoint waiting
 // for a free request: at most a few timeouts' wait, well within the lease.
-func queuePerEndpoint(c Config) int { return 4 * c.PerEndpoint }
+func queuePerEndpoint(c Config) int { return queueDepth * c.PerEndpoint }
+
+// queueDepth is how many deliveries per sender an endpoint's queue holds:
+// enough that a fast endpoint is fed by few, large claims, each a
+// transaction; a slow one waits at most this many timeouts, within the
+// lease.
+const queueDepth = 12
 
 // customPlans has PostgreSQL plan this transaction's statements for their
 // arguments: a generic plan made while the outbox was nearly empty scans
@@ -400,7 +408,7 @@ func customPlans(ctx context.Context, tx *store.Tx) error {
 }
 
 // maxClaim bounds one claim, within store.InList's padding.
-const maxClaim = 64
+const maxClaim = 128
 
 func (d *Dispatcher) open(sealed string) (string, error) {
 	if s, ok := d.secrets.Load(sealed); ok {
