@@ -217,3 +217,40 @@ func TestMoneyMovementsAreEvents(t *testing.T) {
 		}
 	})
 }
+
+// Submitting a PO moves its review status: the partner's subscribed
+// endpoint gets opportunity.status_changed with the change; creating the
+// draft changed no status and is no event.
+func TestOpportunityStatusIsAnEvent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f, c, _ := oppClients(t, db)
+		events := []string{webhook.OpportunityStatusChanged}
+		inTx(t, db, func(ctx context.Context, tx *store.Tx) error {
+			_, err := webhook.Create(ctx, tx, f.app.Sealer, f.plain.ID, webhook.Fields{URL: str("https://hooks.example.com/pc"), Events: &events})
+			return err
+		})
+		closeDate := time.Now().AddDate(0, 2, 0).Format("2006-01-02")
+		draft := extMust(c.CreateOpportunity(ctx, pc.OpportunityFields{CustomerID: str(f.buyer.ID), ProjectName: str("核心系统上云"),
+			Industry: str("finance"), OfficeID: str(f.office.ID), Products: &[]string{"hws.service.type.ecs"}, EstimatedAmount: str("500000.50"),
+			ContactName: str("张三"), ContactPhone: str("13800000001"), ExpectedCloseDate: str(closeDate), PartnerSolution: str("迁移与运维服务"),
+			CustomerConsent: new(true)}))(t)
+		if _, total, _ := webhook.ListDeliveries(ctx, db.Reader(), webhook.Filter{PartnerID: f.plain.ID}); total != 0 {
+			t.Fatalf("creating a draft made %d deliveries", total)
+		}
+		extMust(c.SubmitOpportunity(ctx, draft.OpportunityID))(t)
+		list, total, err := webhook.ListDeliveries(ctx, db.Reader(), webhook.Filter{PartnerID: f.plain.ID})
+		if err != nil || total != 1 {
+			t.Fatalf("after submission %d deliveries (%v)", total, err)
+		}
+		d, err := webhook.GetDelivery(ctx, db.Reader(), f.plain.ID, list[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{`"opportunity_id":"` + draft.OpportunityID + `"`, `"review_status":{"from":"draft","to":"submitted"}`, `"code":"` + draft.Code + `"`} {
+			if !strings.Contains(d.Payload, want) {
+				t.Fatalf("payload %s lacks %s", d.Payload, want)
+			}
+		}
+	})
+}
