@@ -16,8 +16,8 @@ import (
 
 // A coupon's life as callbacks: issued (a refused customer is no event),
 // reclaimed by the partner, and expired by the housekeeping sweep; the
-// customer's creation is customer.associated.
-func TestCouponLifeIsEvents(t *testing.T) {
+// customers' creation, freeze and unbinding are events too.
+func TestCouponAndCustomerChangesAreEvents(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		sealer := testSealer(t)
@@ -37,7 +37,7 @@ func TestCouponLifeIsEvents(t *testing.T) {
 			t.Fatal(err)
 		}
 		createEndpoint(t, db, sealer, p.ID, "https://hooks.example.com/pc", webhook.CustomerAssociated, webhook.CouponIssued,
-			webhook.CouponReclaimed, webhook.CouponExpired)
+			webhook.CouponReclaimed, webhook.CouponExpired, webhook.CustomerFrozen, webhook.CustomerUnbound)
 		var c1, c2 *customer.Customer
 		if err := db.InTx(ctx, func(tx *store.Tx) (err error) {
 			if c1, err = customer.Create(ctx, tx, p, customer.NewCustomer{DomainName: "hook-cust-one"}, false); err != nil {
@@ -70,6 +70,15 @@ func TestCouponLifeIsEvents(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			if _, _, err := customer.Freeze(ctx, tx, p.ID, c2.ID, customer.FrozenAccount, "欠费"); err != nil {
+				return err
+			}
+			return customer.Unassociate(ctx, tx, p.ID, c1.ID)
+		}); err != nil {
+			t.Fatal(err)
+		}
+
 		count := map[string]int{}
 		list, _, err := webhook.ListDeliveries(ctx, db.Reader(), webhook.Filter{PartnerID: p.ID, Limit: 100})
 		if err != nil {
@@ -86,7 +95,8 @@ func TestCouponLifeIsEvents(t *testing.T) {
 				expired = full.Payload
 			}
 		}
-		want := map[string]int{webhook.CustomerAssociated: 2, webhook.CouponIssued: 2, webhook.CouponReclaimed: 1, webhook.CouponExpired: 1}
+		want := map[string]int{webhook.CustomerAssociated: 2, webhook.CouponIssued: 2, webhook.CouponReclaimed: 1, webhook.CouponExpired: 1,
+			webhook.CustomerFrozen: 1, webhook.CustomerUnbound: 1}
 		for typ, n := range want {
 			if count[typ] != n {
 				t.Errorf("%s events: %d, want %d (all: %v)", typ, count[typ], n, count)
