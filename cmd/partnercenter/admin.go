@@ -45,7 +45,11 @@ func loadDemo(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	if err := demo.Load(ctx, db); err != nil {
+	sealer, err := c.sealer()
+	if err != nil {
+		return err
+	}
+	if err := demo.LoadSealed(ctx, db, sealer); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "demo data loaded; every demo password is %s\n", demo.Password)

@@ -59,7 +59,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		if !loaded {
-			if err := demo.Load(ctx, db); err != nil {
+			if err := demo.LoadSealed(ctx, db, sealer); err != nil {
 				return err
 			}
 			log.Info("demo data loaded", "password", demo.Password)

@@ -2,7 +2,6 @@ package demo
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"time"
 
@@ -18,15 +17,9 @@ const unconfigured = "solution"
 
 // loadAccess registers the sales platforms of the other demo partners and
 // gives each a few access keys: one being rotated out (within its window)
-// with its successor, and a disabled one. The demo does not know the
-// server's master key, so these keys are sealed under a key of their own and
-// serve the lists only: to call the API, create a key on 接入配置 or with
-// `partnercenter access-key create`.
-func loadAccess(ctx context.Context, db *store.DB, now time.Time) error {
-	sealer, err := auth.NewSealer([]byte(rand.Text() + rand.Text())[:32])
-	if err != nil {
-		return err
-	}
+// with its successor, and a disabled one, sealed with sealer (the server's
+// master key when serve or the demo command loads them, so they sign).
+func loadAccess(ctx context.Context, db *store.DB, sealer *auth.Sealer, now time.Time) error {
 	return db.InTxAt(ctx, now.Add(-2*time.Hour), func(tx *store.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE partners SET xaccount_type = NULL WHERE name = ?`, unconfigured); err != nil {
 			return err

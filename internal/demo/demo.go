@@ -5,6 +5,7 @@ package demo
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 
 	"partnercenter/internal/audit"
@@ -63,7 +64,20 @@ func Loaded(ctx context.Context, db *store.DB) (bool, error) {
 
 // Load writes the demo data set in one transaction. It refuses a database
 // that already holds partners, so it never mixes demo rows into real data.
+// The demo's access keys and callback secrets are sealed under a key of
+// their own: they fill the lists but cannot sign. LoadSealed, given the
+// server's master key, makes them work.
 func Load(ctx context.Context, db *store.DB) error {
+	sealer, err := auth.NewSealer([]byte(rand.Text() + rand.Text())[:32])
+	if err != nil {
+		return err
+	}
+	return LoadSealed(ctx, db, sealer)
+}
+
+// LoadSealed is Load with the server's master key, so that the demo's access
+// keys authenticate and its callback deliveries are signed.
+func LoadSealed(ctx context.Context, db *store.DB, sealer *auth.Sealer) error {
 	loaded, err := Loaded(ctx, db)
 	if err != nil {
 		return err
@@ -103,10 +117,10 @@ func Load(ctx context.Context, db *store.DB) error {
 	if err := loadDeliveries(ctx, db, now); err != nil {
 		return err
 	}
-	if err := loadAccess(ctx, db, now); err != nil {
+	if err := loadAccess(ctx, db, sealer, now); err != nil {
 		return err
 	}
-	if err := loadWebhooks(ctx, db, now); err != nil {
+	if err := loadWebhooks(ctx, db, sealer, now); err != nil {
 		return err
 	}
 	return nil

@@ -2,7 +2,6 @@ package demo
 
 import (
 	"context"
-	"crypto/rand"
 	"time"
 
 	"partnercenter/internal/auth"
@@ -15,18 +14,12 @@ import (
 // loadWebhooks gives the distributor two callback endpoints with a day of
 // history: its sales platform, which took every event at the first attempt,
 // and a receiver on the local machine that is not running, whose log shows
-// the refused attempts and the retries still to come. As with the access
-// keys, the demo does not know the server's master key: the secrets are
-// sealed under a key of their own, so deliveries of new events report that
-// the secret must be rotated (更换签名密钥) before they can be signed.
-func loadWebhooks(ctx context.Context, db *store.DB, now time.Time) error {
-	sealer, err := auth.NewSealer([]byte(rand.Text() + rand.Text())[:32])
-	if err != nil {
-		return err
-	}
+// the refused attempts and the retries still to come. The secrets are sealed
+// with sealer, as the access keys are.
+func loadWebhooks(ctx context.Context, db *store.DB, sealer *auth.Sealer, now time.Time) error {
 	var p *partner.Partner
 	var platform, local *webhook.Endpoint
-	err = db.InTxAt(ctx, now.Add(-26*time.Hour), func(tx *store.Tx) (err error) {
+	err := db.InTxAt(ctx, now.Add(-26*time.Hour), func(tx *store.Tx) (err error) {
 		if p, err = partner.GetByName(ctx, tx, "distributor"); err != nil {
 			return err
 		}
