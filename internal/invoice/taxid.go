@@ -20,9 +20,12 @@ const usccAlphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 var usccWeights = [17]int{1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28}
 
 // NormaliseTaxpayerID trims a typed id and puts it in capitals, the form
-// in which it is checked and stored.
+// in which it is checked and stored. Bytes that are not UTF-8 go first:
+// left in, two of them around a removed space could join into a character
+// (a no-break space) that a second normalisation would remove, and what is
+// stored must normalise to itself.
 func NormaliseTaxpayerID(s string) string {
-	return strings.ToUpper(strings.Join(strings.Fields(s), ""))
+	return strings.ToUpper(strings.Join(strings.Fields(strings.ToValidUTF8(s, "")), ""))
 }
 
 // ValidTaxpayerID reports whether s (normalised) is a unified social credit
