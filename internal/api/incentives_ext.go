@@ -163,11 +163,7 @@ func listIncentiveStatements(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := listIncentiveStatementsResponse{TotalCount: total, Statements: make([]incentiveStatementJSON, 0, len(list))}
-	for _, st := range list {
-		out.Statements = append(out.Statements, incentiveStatementOf(st))
-	}
-	return out, nil
+	return listIncentiveStatementsResponse{TotalCount: total, Statements: answersOf(list, incentiveStatementOf)}, nil
 }
 
 // showIncentiveStatement is ShowIncentiveStatement.
@@ -322,11 +318,7 @@ func listIncentivePayouts(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := listIncentivePayoutsResponse{TotalCount: total, Payouts: make([]incentivePayoutJSON, 0, len(list))}
-	for _, po := range list {
-		out.Payouts = append(out.Payouts, c.incentivePayoutOf(po))
-	}
-	return out, nil
+	return listIncentivePayoutsResponse{TotalCount: total, Payouts: answersOf(list, c.incentivePayoutOf)}, nil
 }
 
 // showIncentivePayout is ShowIncentivePayout.

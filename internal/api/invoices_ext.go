@@ -304,11 +304,7 @@ func listInvoiceRequests(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := listInvoiceRequestsResponse{TotalCount: total, Requests: make([]invoiceRequestJSON, 0, len(list))}
-	for _, r := range list {
-		out.Requests = append(out.Requests, invoiceRequestOf(r))
-	}
-	return out, nil
+	return listInvoiceRequestsResponse{TotalCount: total, Requests: answersOf(list, invoiceRequestOf)}, nil
 }
 
 // callerInvoiceRequest reads the path's request of the caller.

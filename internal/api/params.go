@@ -159,3 +159,13 @@ func strOr(v *string) string {
 	}
 	return *v
 }
+
+// answersOf converts a capability's list into its answer rows, never nil, so
+// that an empty page encodes as [] rather than null.
+func answersOf[T, U any](in []T, of func(T) U) []U {
+	out := make([]U, 0, len(in))
+	for _, v := range in {
+		out = append(out, of(v))
+	}
+	return out
+}
