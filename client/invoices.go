@@ -42,9 +42,9 @@ type InvoiceInfoFields struct {
 	Phone       *string `json:"phone,omitempty"`
 }
 
-// InvoiceInfo is an invoice information record (发票信息).
-type InvoiceInfo struct {
-	InfoID      string `json:"info_id"`
+// InvoiceTitle is the invoice information proper: the title (抬头), the
+// taxpayer and where to send the invoice.
+type InvoiceTitle struct {
 	TitleType   string `json:"title_type"`
 	InvoiceType string `json:"invoice_type"`
 	Title       string `json:"title"`
@@ -53,22 +53,32 @@ type InvoiceInfo struct {
 	BankAccount string `json:"bank_account"`
 	Address     string `json:"address"`
 	Phone       string `json:"phone"`
-	CreatedAt   string `json:"created_at"`
-	UpdatedAt   string `json:"updated_at"`
+}
+
+// InvoiceInfo is an invoice information record (发票信息).
+type InvoiceInfo struct {
+	InfoID string `json:"info_id"`
+	InvoiceTitle
+	CreatedAt string `json:"created_at"`
+	UpdatedAt string `json:"updated_at"`
 	// History is filled by ShowInvoiceInfo: the changes, newest first.
-	History []InvoiceInfoChange `json:"history"`
+	History []InvoiceInfoChange `json:"history,omitempty"`
 }
 
 // InvoiceInfoChange is one change of a record: who changed which fields.
 type InvoiceInfoChange struct {
-	At      string `json:"at"`
-	Actor   string `json:"actor"`
-	Action  string `json:"action"` // create or update
-	Changes []struct {
-		Field  string `json:"field"`
-		Before string `json:"before"`
-		After  string `json:"after"`
-	} `json:"changes"`
+	At      string             `json:"at"`
+	Actor   string             `json:"actor"`
+	Action  string             `json:"action"` // create or update
+	Changes []InvoiceInfoField `json:"changes"`
+}
+
+// InvoiceInfoField is one field a change changed, with its values before
+// and after.
+type InvoiceInfoField struct {
+	Field  string `json:"field"`
+	Before string `json:"before"`
+	After  string `json:"after"`
 }
 
 // InvoiceInfos are the partner's records and what the one-record rule
@@ -128,31 +138,24 @@ func (c *Client) ShowInvoiceableAmount(ctx context.Context) (*InvoiceableAmount,
 // information as it was when it was made; ShowInvoiceRequest fills
 // Timeline.
 type InvoiceRequest struct {
-	RequestID        string                `json:"request_id"`
-	Code             string                `json:"code"`
-	InfoID           string                `json:"info_id"`
-	TitleType        string                `json:"title_type"`
-	InvoiceType      string                `json:"invoice_type"`
-	Title            string                `json:"title"`
-	TaxpayerID       string                `json:"taxpayer_id"`
-	BankName         string                `json:"bank_name"`
-	BankAccount      string                `json:"bank_account"`
-	Address          string                `json:"address"`
-	Phone            string                `json:"phone"`
+	RequestID string `json:"request_id"`
+	Code      string `json:"code"`
+	InfoID    string `json:"info_id"`
+	InvoiceTitle
 	Amount           string                `json:"amount"`
 	Currency         string                `json:"currency"`
 	Status           string                `json:"status"`
-	Reason           string                `json:"reason"`
-	InvoiceNumber    string                `json:"invoice_number"`
+	Reason           string                `json:"reason,omitempty"`
+	InvoiceNumber    string                `json:"invoice_number,omitempty"`
 	InvoiceAvailable bool                  `json:"invoice_available"` // DownloadInvoice has a PDF
 	RequestedBy      string                `json:"requested_by"`
 	RequestedAt      string                `json:"requested_at"`
-	ReviewedAt       string                `json:"reviewed_at"`
-	IssuedAt         string                `json:"issued_at"`
-	SignedAt         string                `json:"signed_at"`
-	ReturnedAt       string                `json:"returned_at"`
+	ReviewedAt       string                `json:"reviewed_at,omitempty"`
+	IssuedAt         string                `json:"issued_at,omitempty"`
+	SignedAt         string                `json:"signed_at,omitempty"`
+	ReturnedAt       string                `json:"returned_at,omitempty"`
 	UpdatedAt        string                `json:"updated_at"`
-	Timeline         []InvoiceRequestEvent `json:"timeline"`
+	Timeline         []InvoiceRequestEvent `json:"timeline,omitempty"`
 }
 
 // InvoiceRequestEvent is one step of a request's timeline.
@@ -161,8 +164,8 @@ type InvoiceRequestEvent struct {
 	Actor         string `json:"actor"`
 	Action        string `json:"action"` // submit, approve, reject, issue, sign, return
 	Status        string `json:"status"` // the status it led to
-	Reason        string `json:"reason"`
-	InvoiceNumber string `json:"invoice_number"`
+	Reason        string `json:"reason,omitempty"`
+	InvoiceNumber string `json:"invoice_number,omitempty"`
 }
 
 // CreateInvoiceRequestReq is an invoice request to make: Amount in yuan

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"partnercenter/client"
 	"partnercenter/internal/auth"
 	"partnercenter/internal/invoice"
 	"partnercenter/internal/store"
@@ -36,40 +37,10 @@ var invoiceRoutes = []Route{
 // callback operations read theirs under this name.
 func (c *Call) extPathID(name string) (string, error) { return c.pathID(name) }
 
-// invoiceInfoJSON is an invoice information record as the API answers it.
-type invoiceInfoJSON struct {
-	InfoID string `json:"info_id"`
-	invoice.InfoFields
-	CreatedAt string                  `json:"created_at"`
-	UpdatedAt string                  `json:"updated_at"`
-	History   []invoiceInfoChangeJSON `json:"history,omitempty"`
-}
-
-// invoiceInfoChangeJSON is one entry of a record's change history.
-type invoiceInfoChangeJSON struct {
-	At      string                 `json:"at"`
-	Actor   string                 `json:"actor"`
-	Action  string                 `json:"action"`
-	Changes []invoiceInfoFieldJSON `json:"changes"`
-}
-
-type invoiceInfoFieldJSON struct {
-	Field  string `json:"field"`
-	Before string `json:"before"`
-	After  string `json:"after"`
-}
-
-func invoiceInfoOf(i *invoice.Info) invoiceInfoJSON {
-	return invoiceInfoJSON{InfoID: i.ID, InfoFields: i.InfoFields, CreatedAt: formatTime(i.CreatedAt), UpdatedAt: formatTime(i.UpdatedAt)}
-}
-
-// listInvoiceInfosResponse is the partner's records with what the
-// one-record rule allows it.
-type listInvoiceInfosResponse struct {
-	TotalCount int               `json:"total_count"`
-	Infos      []invoiceInfoJSON `json:"infos"`
-	CanAdd     bool              `json:"can_add"`
-	Legacy     bool              `json:"legacy"`
+// invoiceInfoOf is an invoice information record as the API answers it.
+func invoiceInfoOf(i *invoice.Info) client.InvoiceInfo {
+	return client.InvoiceInfo{InfoID: i.ID, InvoiceTitle: client.InvoiceTitle(i.InfoFields), CreatedAt: formatTime(i.CreatedAt),
+		UpdatedAt: formatTime(i.UpdatedAt)}
 }
 
 // listInvoiceInfos is ListInvoiceInfos: the caller's records, oldest first.
@@ -82,11 +53,7 @@ func listInvoiceInfos(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := listInvoiceInfosResponse{TotalCount: len(infos), Infos: make([]invoiceInfoJSON, 0, len(infos)), CanAdd: pol.CanAdd, Legacy: pol.Legacy}
-	for _, i := range infos {
-		out.Infos = append(out.Infos, invoiceInfoOf(i))
-	}
-	return out, nil
+	return client.InvoiceInfos{TotalCount: len(infos), Infos: answersOf(infos, invoiceInfoOf), CanAdd: pol.CanAdd, Legacy: pol.Legacy}, nil
 }
 
 // showInvoiceInfo is ShowInvoiceInfo: one of the caller's records with its
@@ -105,54 +72,40 @@ func showInvoiceInfo(c *Call) (any, error) {
 		return nil, err
 	}
 	out := invoiceInfoOf(i)
-	out.History = make([]invoiceInfoChangeJSON, 0, len(history))
-	for _, h := range history {
-		ch := invoiceInfoChangeJSON{At: formatTime(h.At), Actor: h.Actor, Action: strings.TrimPrefix(h.Action, "invoice_info."),
-			Changes: make([]invoiceInfoFieldJSON, 0, len(h.Changes))}
-		for _, f := range h.Changes {
-			ch.Changes = append(ch.Changes, invoiceInfoFieldJSON{Field: f.Field, Before: f.Before, After: f.After})
-		}
-		out.History = append(out.History, ch)
-	}
+	out.History = answersOf(history, func(h invoice.InfoChange) client.InvoiceInfoChange {
+		return client.InvoiceInfoChange{At: formatTime(h.At), Actor: h.Actor, Action: strings.TrimPrefix(h.Action, "invoice_info."),
+			Changes: answersOf(h.Changes, func(f invoice.FieldChange) client.InvoiceInfoField { return client.InvoiceInfoField(f) })}
+	})
 	return out, nil
 }
 
-// invoiceInfoReq is the body of CreateInvoiceInfo and UpdateInvoiceInfo;
-// on an update an absent field keeps its value.
-type invoiceInfoReq struct {
-	TitleType   *string `json:"title_type"`
-	InvoiceType *string `json:"invoice_type"`
-	Title       *string `json:"title"`
-	TaxpayerID  *string `json:"taxpayer_id"`
-	BankName    *string `json:"bank_name"`
-	BankAccount *string `json:"bank_account"`
-	Address     *string `json:"address"`
-	Phone       *string `json:"phone"`
-}
-
-// over writes the fields sent over f; the invoice package checks them.
-func (r *invoiceInfoReq) over(f invoice.InfoFields) invoice.InfoFields {
-	for _, s := range []struct {
-		v   *string
-		dst *string
-	}{{r.TitleType, &f.TitleType}, {r.InvoiceType, &f.InvoiceType}, {r.Title, &f.Title}, {r.TaxpayerID, &f.TaxpayerID},
-		{r.BankName, &f.BankName}, {r.BankAccount, &f.BankAccount}, {r.Address, &f.Address}, {r.Phone, &f.Phone}} {
-		if s.v != nil {
-			*s.dst = *s.v
+// infoFieldsOver writes the fields of a CreateInvoiceInfo or
+// UpdateInvoiceInfo body over f: on an update an absent field keeps its
+// value. The invoice package checks them.
+func infoFieldsOver(r client.InvoiceInfoFields) func(invoice.InfoFields) invoice.InfoFields {
+	return func(f invoice.InfoFields) invoice.InfoFields {
+		for _, s := range []struct {
+			v   *string
+			dst *string
+		}{{r.TitleType, &f.TitleType}, {r.InvoiceType, &f.InvoiceType}, {r.Title, &f.Title}, {r.TaxpayerID, &f.TaxpayerID},
+			{r.BankName, &f.BankName}, {r.BankAccount, &f.BankAccount}, {r.Address, &f.Address}, {r.Phone, &f.Phone}} {
+			if s.v != nil {
+				*s.dst = *s.v
+			}
 		}
+		return f
 	}
-	return f
 }
 
 // createInvoiceInfo is CreateInvoiceInfo: a record, if the one-record rule
 // allows the caller another.
 func createInvoiceInfo(c *Call) (any, error) {
-	var req invoiceInfoReq
+	var req client.InvoiceInfoFields
 	if err := c.Decode(&req); err != nil {
 		return nil, err
 	}
 	return c.InTx(func(tx *store.Tx) (any, error) {
-		i, err := invoice.CreateInfo(c.ctx(), tx, c.Partner.ID, req.over(invoice.InfoFields{}))
+		i, err := invoice.CreateInfo(c.ctx(), tx, c.Partner.ID, infoFieldsOver(req)(invoice.InfoFields{}))
 		if err != nil {
 			return nil, err
 		}
@@ -167,26 +120,17 @@ func updateInvoiceInfo(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var req invoiceInfoReq
+	var req client.InvoiceInfoFields
 	if err := c.Decode(&req); err != nil {
 		return nil, err
 	}
 	return c.InTx(func(tx *store.Tx) (any, error) {
-		i, err := invoice.EditInfo(c.ctx(), tx, c.Partner.ID, id, req.over)
+		i, err := invoice.EditInfo(c.ctx(), tx, c.Partner.ID, id, infoFieldsOver(req))
 		if err != nil {
 			return nil, err
 		}
 		return invoiceInfoOf(i), nil
 	})
-}
-
-// invoiceableJSON is how the caller's invoiceable amount is made up.
-type invoiceableJSON struct {
-	Paid      string `json:"paid"`
-	Withdrawn string `json:"withdrawn"`
-	Requested string `json:"requested"`
-	Available string `json:"available"`
-	Currency  string `json:"currency"`
 }
 
 // showInvoiceableAmount is ShowInvoiceableAmount.
@@ -195,45 +139,14 @@ func showInvoiceableAmount(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return invoiceableJSON{Paid: yuanText(inv.Paid), Withdrawn: yuanText(inv.Withdrawn), Requested: yuanText(inv.Requested),
+	return client.InvoiceableAmount{Paid: yuanText(inv.Paid), Withdrawn: yuanText(inv.Withdrawn), Requested: yuanText(inv.Requested),
 		Available: yuanText(inv.Available), Currency: currencyCNY}, nil
 }
 
-// invoiceRequestJSON is an invoice request as the API answers it, with the
+// invoiceRequestOf is an invoice request as the API answers it, with the
 // information it was made under as it was then.
-type invoiceRequestJSON struct {
-	RequestID string `json:"request_id"`
-	Code      string `json:"code"`
-	InfoID    string `json:"info_id"`
-	invoice.InfoFields
-	Amount           string             `json:"amount"`
-	Currency         string             `json:"currency"`
-	Status           string             `json:"status"`
-	Reason           string             `json:"reason,omitempty"`
-	InvoiceNumber    string             `json:"invoice_number,omitempty"`
-	InvoiceAvailable bool               `json:"invoice_available"`
-	RequestedBy      string             `json:"requested_by"`
-	RequestedAt      string             `json:"requested_at"`
-	ReviewedAt       string             `json:"reviewed_at,omitempty"`
-	IssuedAt         string             `json:"issued_at,omitempty"`
-	SignedAt         string             `json:"signed_at,omitempty"`
-	ReturnedAt       string             `json:"returned_at,omitempty"`
-	UpdatedAt        string             `json:"updated_at"`
-	Timeline         []invoiceEventJSON `json:"timeline,omitempty"`
-}
-
-// invoiceEventJSON is one step of a request's timeline.
-type invoiceEventJSON struct {
-	At            string `json:"at"`
-	Actor         string `json:"actor"`
-	Action        string `json:"action"`
-	Status        string `json:"status"`
-	Reason        string `json:"reason,omitempty"`
-	InvoiceNumber string `json:"invoice_number,omitempty"`
-}
-
-func invoiceRequestOf(r *invoice.Request) invoiceRequestJSON {
-	return invoiceRequestJSON{RequestID: r.ID, Code: r.Code, InfoID: r.InfoID, InfoFields: r.InfoFields, Amount: yuanText(r.Amount),
+func invoiceRequestOf(r *invoice.Request) client.InvoiceRequest {
+	return client.InvoiceRequest{RequestID: r.ID, Code: r.Code, InfoID: r.InfoID, InvoiceTitle: client.InvoiceTitle(r.InfoFields), Amount: yuanText(r.Amount),
 		Currency: currencyCNY, Status: r.Status, Reason: r.Reason, InvoiceNumber: r.InvoiceNumber, InvoiceAvailable: r.HasInvoice(),
 		RequestedBy: r.RequestedBy, RequestedAt: formatTime(r.RequestedAt), ReviewedAt: formatTime(r.ReviewedAt),
 		IssuedAt: formatTime(r.IssuedAt), SignedAt: formatTime(r.SignedAt), ReturnedAt: formatTime(r.ReturnedAt),
@@ -275,12 +188,6 @@ func createInvoiceRequest(c *Call) (any, error) {
 	})
 }
 
-// listInvoiceRequestsResponse is one page of requests.
-type listInvoiceRequestsResponse struct {
-	TotalCount int                  `json:"total_count"`
-	Requests   []invoiceRequestJSON `json:"requests"`
-}
-
 // listInvoiceRequests is ListInvoiceRequests: one page of the caller's
 // requests, newest first, with the count of all that match.
 func listInvoiceRequests(c *Call) (any, error) {
@@ -304,7 +211,7 @@ func listInvoiceRequests(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return listInvoiceRequestsResponse{TotalCount: total, Requests: answersOf(list, invoiceRequestOf)}, nil
+	return client.InvoiceRequests{TotalCount: total, Requests: answersOf(list, invoiceRequestOf)}, nil
 }
 
 // callerInvoiceRequest reads the path's request of the caller.
@@ -328,11 +235,10 @@ func showInvoiceRequest(c *Call) (any, error) {
 		return nil, err
 	}
 	out := invoiceRequestOf(r)
-	out.Timeline = make([]invoiceEventJSON, 0, len(events))
-	for _, e := range events {
-		out.Timeline = append(out.Timeline, invoiceEventJSON{At: formatTime(e.At), Actor: e.Actor, Action: e.Action, Status: e.Status,
-			Reason: e.Reason, InvoiceNumber: e.InvoiceNumber})
-	}
+	out.Timeline = answersOf(events, func(e invoice.Event) client.InvoiceRequestEvent {
+		return client.InvoiceRequestEvent{At: formatTime(e.At), Actor: e.Actor, Action: e.Action, Status: e.Status, Reason: e.Reason,
+			InvoiceNumber: e.InvoiceNumber}
+	})
 	return out, nil
 }
 
