@@ -50,9 +50,9 @@ type IncentiveStatement struct {
 	CarryOut     string `json:"carry_out"`
 	Currency     string `json:"currency"`
 	ComputedAt   string `json:"computed_at"`
-	ConfirmedAt  string `json:"confirmed_at"`
-	ConfirmedBy  string `json:"confirmed_by"`
-	PaidAt       string `json:"paid_at"`
+	ConfirmedAt  string `json:"confirmed_at,omitempty"`
+	ConfirmedBy  string `json:"confirmed_by,omitempty"`
+	PaidAt       string `json:"paid_at,omitempty"`
 }
 
 // IncentivePayout is the payout of one confirmed month. Outcome and
@@ -65,15 +65,15 @@ type IncentivePayout struct {
 	Amount        string `json:"amount"`
 	Currency      string `json:"currency"`
 	Status        string `json:"status"`
-	Method        string `json:"method"`
+	Method        string `json:"method,omitempty"`
 	AutoApplied   bool   `json:"auto_applied"`
-	AppliedAt     string `json:"applied_at"`
-	ApprovedAt    string `json:"approved_at"`
-	InvoiceNumber string `json:"invoice_number"`
-	BankReference string `json:"bank_reference"`
-	QuotaID       string `json:"quota_id"`
-	CompletedAt   string `json:"completed_at"`
-	Outcome       string `json:"outcome"`
+	AppliedAt     string `json:"applied_at,omitempty"`
+	ApprovedAt    string `json:"approved_at,omitempty"`
+	InvoiceNumber string `json:"invoice_number,omitempty"`
+	BankReference string `json:"bank_reference,omitempty"`
+	QuotaID       string `json:"quota_id,omitempty"`
+	CompletedAt   string `json:"completed_at,omitempty"`
+	Outcome       string `json:"outcome,omitempty"`
 	PartnerAction string `json:"partner_action"`
 	CreatedAt     string `json:"created_at"`
 	UpdatedAt     string `json:"updated_at"`
@@ -86,12 +86,12 @@ type IncentiveDetail struct {
 	CustomerID      string `json:"customer_id"`
 	CustomerName    string `json:"customer_name"`
 	Kind            string `json:"kind"` // rebate or new_customer
-	ServiceTypeCode string `json:"service_type_code"`
-	ServiceTypeName string `json:"service_type_name"`
-	ManagerID       string `json:"manager_id"`
+	ServiceTypeCode string `json:"service_type_code,omitempty"`
+	ServiceTypeName string `json:"service_type_name,omitempty"`
+	ManagerID       string `json:"manager_id,omitempty"`
 	Consumption     string `json:"consumption"`
 	Refunds         string `json:"refunds"`
-	Rate            string `json:"rate"` // "3.00%" on rebate rows
+	Rate            string `json:"rate,omitempty"` // "3.00%" on rebate rows
 	Amount          string `json:"amount"`
 }
 
@@ -140,7 +140,7 @@ func (c *Client) ShowIncentiveStatement(ctx context.Context, statementID string)
 // (nil when nothing was payable).
 type ConfirmedStatement struct {
 	Statement IncentiveStatement `json:"statement"`
-	Payout    *IncentivePayout   `json:"payout"`
+	Payout    *IncentivePayout   `json:"payout,omitempty"`
 }
 
 // ConfirmIncentiveStatement confirms (确认) a month waiting for it; the

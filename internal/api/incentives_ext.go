@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 
+	"partnercenter/client"
 	"partnercenter/internal/audit"
 	"partnercenter/internal/auth"
 	"partnercenter/internal/bill"
@@ -36,56 +37,13 @@ var incentiveRoutes = []Route{
 	{Method: http.MethodPut, Pattern: "/v2/partners/incentives/payout-settings", OperationID: "UpdateIncentivePayoutSettings", Mutates: true, Permission: auth.PermIncentive, Handle: updateIncentivePayoutSettings},
 }
 
-// incentiveStatementJSON is a month's statement (对账) as the API answers it.
-type incentiveStatementJSON struct {
-	StatementID  string `json:"statement_id"`
-	Month        string `json:"month"`
-	Status       string `json:"status"`
-	Consumption  string `json:"consumption"`
-	Refunds      string `json:"refunds"`
-	Rebate       string `json:"rebate"`
-	NewCustomers int    `json:"new_customers"`
-	Bonus        string `json:"bonus"`
-	CarryIn      string `json:"carry_in"`
-	Payable      string `json:"payable"`
-	CarryOut     string `json:"carry_out"`
-	Currency     string `json:"currency"`
-	ComputedAt   string `json:"computed_at"`
-	ConfirmedAt  string `json:"confirmed_at,omitempty"`
-	ConfirmedBy  string `json:"confirmed_by,omitempty"`
-	PaidAt       string `json:"paid_at,omitempty"`
-}
-
-func incentiveStatementOf(st *incentive.Statement) incentiveStatementJSON {
-	return incentiveStatementJSON{StatementID: st.ID, Month: st.Month.String(), Status: st.Status, Consumption: yuanText(st.Consumption),
+// incentiveStatementOf is a month's statement (对账) as the API answers it.
+func incentiveStatementOf(st *incentive.Statement) client.IncentiveStatement {
+	return client.IncentiveStatement{StatementID: st.ID, Month: st.Month.String(), Status: st.Status, Consumption: yuanText(st.Consumption),
 		Refunds: yuanText(st.Refunds), Rebate: yuanText(st.Rebate), NewCustomers: st.NewCustomers, Bonus: yuanText(st.Bonus),
 		CarryIn: yuanText(st.CarryIn), Payable: yuanText(st.Payable), CarryOut: yuanText(st.CarryOut), Currency: currencyCNY,
 		ComputedAt: formatTime(st.ComputedAt), ConfirmedAt: formatTime(st.ConfirmedAt), ConfirmedBy: st.ConfirmedBy,
 		PaidAt: formatTime(st.PaidAt)}
-}
-
-// incentivePayoutJSON is a payout (激励申付) as the API answers it: with
-// outcome and partner_action, the console's 描述 and 伙伴操作, in the
-// caller's language.
-type incentivePayoutJSON struct {
-	PayoutID      string `json:"payout_id"`
-	StatementID   string `json:"statement_id"`
-	Month         string `json:"month"`
-	Amount        string `json:"amount"`
-	Currency      string `json:"currency"`
-	Status        string `json:"status"`
-	Method        string `json:"method,omitempty"`
-	AutoApplied   bool   `json:"auto_applied"`
-	AppliedAt     string `json:"applied_at,omitempty"`
-	ApprovedAt    string `json:"approved_at,omitempty"`
-	InvoiceNumber string `json:"invoice_number,omitempty"`
-	BankReference string `json:"bank_reference,omitempty"`
-	QuotaID       string `json:"quota_id,omitempty"`
-	CompletedAt   string `json:"completed_at,omitempty"`
-	Outcome       string `json:"outcome,omitempty"`
-	PartnerAction string `json:"partner_action"`
-	CreatedAt     string `json:"created_at"`
-	UpdatedAt     string `json:"updated_at"`
 }
 
 // i18nLang is the caller's language (X-Language) for catalogue texts.
@@ -96,8 +54,11 @@ func (c *Call) i18nLang() i18n.Lang {
 	return i18n.ZH
 }
 
-func (c *Call) incentivePayoutOf(p *incentive.Payout) incentivePayoutJSON {
-	out := incentivePayoutJSON{PayoutID: p.ID, StatementID: p.StatementID, Month: p.Month.String(), Amount: yuanText(p.Amount),
+// incentivePayoutOf is a payout (激励申付) as the API answers it: with
+// outcome and partner_action, the console's 描述 and 伙伴操作, in the
+// caller's language.
+func (c *Call) incentivePayoutOf(p *incentive.Payout) client.IncentivePayout {
+	out := client.IncentivePayout{PayoutID: p.ID, StatementID: p.StatementID, Month: p.Month.String(), Amount: yuanText(p.Amount),
 		Currency: currencyCNY, Status: p.Status, Method: p.Method, AutoApplied: p.AutoApplied, AppliedAt: formatTime(p.AppliedAt),
 		ApprovedAt: formatTime(p.ApprovedAt), InvoiceNumber: p.InvoiceNumber, BankReference: p.BankReference, QuotaID: p.QuotaID,
 		CompletedAt: formatTime(p.CompletedAt), CreatedAt: formatTime(p.CreatedAt), UpdatedAt: formatTime(p.UpdatedAt)}
@@ -134,36 +95,25 @@ func (c *Call) incentiveMonths() (from, to incentive.Month, err error) {
 	return from, to, nil
 }
 
-// listIncentiveStatementsResponse is one page of statements.
-type listIncentiveStatementsResponse struct {
-	TotalCount int                      `json:"total_count"`
-	Statements []incentiveStatementJSON `json:"statements"`
-}
-
 // listIncentiveStatements is ListIncentiveStatements: the caller's months,
 // newest first.
 func listIncentiveStatements(c *Call) (any, error) {
-	status, err := c.queryString("status", 32)
+	vals, err := c.queryFilter(32, []string{"status"}, map[string][]string{"status": incentive.StatementStatuses})
 	if err != nil {
 		return nil, err
 	}
-	if err := enumParam("status", status, incentive.StatementStatuses); err != nil {
-		return nil, err
-	}
-	f := incentive.StatementFilter{PartnerID: c.Partner.ID, Status: status}
+	f := incentive.StatementFilter{PartnerID: c.Partner.ID, Status: vals[0]}
 	if f.From, f.To, err = c.incentiveMonths(); err != nil {
 		return nil, err
 	}
-	p, err := c.queryPaging(10, 100)
+	rows, total, err := pagedList(c, 10, 100, func(offset, limit int) ([]*incentive.Statement, int, error) {
+		f.Offset, f.Limit = offset, limit
+		return incentive.ListStatements(c.ctx(), c.reader(), f)
+	}, incentiveStatementOf)
 	if err != nil {
 		return nil, err
 	}
-	f.Offset, f.Limit = p.Offset, p.Limit
-	list, total, err := incentive.ListStatements(c.ctx(), c.reader(), f)
-	if err != nil {
-		return nil, err
-	}
-	return listIncentiveStatementsResponse{TotalCount: total, Statements: answersOf(list, incentiveStatementOf)}, nil
+	return client.IncentiveStatements{TotalCount: total, Statements: rows}, nil
 }
 
 // showIncentiveStatement is ShowIncentiveStatement.
@@ -179,13 +129,6 @@ func showIncentiveStatement(c *Call) (any, error) {
 	return incentiveStatementOf(st), nil
 }
 
-// confirmIncentiveStatementResponse is the confirmed statement and the
-// payout it opened, if anything is payable.
-type confirmIncentiveStatementResponse struct {
-	Statement incentiveStatementJSON `json:"statement"`
-	Payout    *incentivePayoutJSON   `json:"payout,omitempty"`
-}
-
 // confirmIncentiveStatement is ConfirmIncentiveStatement (确认): the month
 // waiting for the partner is confirmed, the month before first.
 func confirmIncentiveStatement(c *Call) (any, error) {
@@ -198,7 +141,7 @@ func confirmIncentiveStatement(c *Call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := confirmIncentiveStatementResponse{Statement: incentiveStatementOf(st)}
+		out := client.ConfirmedStatement{Statement: incentiveStatementOf(st)}
 		after := map[string]any{"status": st.Status, "payable": st.Payable}
 		if p != nil {
 			pj := c.incentivePayoutOf(p)
@@ -209,38 +152,13 @@ func confirmIncentiveStatement(c *Call) (any, error) {
 	})
 }
 
-// incentiveDetailJSON is one 激励明细 row.
-type incentiveDetailJSON struct {
-	StatementID     string `json:"statement_id"`
-	Month           string `json:"month"`
-	CustomerID      string `json:"customer_id"`
-	CustomerName    string `json:"customer_name"`
-	Kind            string `json:"kind"`
-	ServiceTypeCode string `json:"service_type_code,omitempty"`
-	ServiceTypeName string `json:"service_type_name,omitempty"`
-	ManagerID       string `json:"manager_id,omitempty"`
-	Consumption     string `json:"consumption"`
-	Refunds         string `json:"refunds"`
-	Rate            string `json:"rate,omitempty"`
-	Amount          string `json:"amount"`
-}
-
-// listIncentiveDetailsResponse is one page of details.
-type listIncentiveDetailsResponse struct {
-	TotalCount int                   `json:"total_count"`
-	Details    []incentiveDetailJSON `json:"details"`
-}
-
 var incentiveKinds = []string{incentive.KindRebate, incentive.KindNewCustomer}
 
 // listIncentiveDetails is ListIncentiveDetails: the caller's details with
 // the filters of the console's 激励明细, newest month first.
 func listIncentiveDetails(c *Call) (any, error) {
-	vals, err := c.queryStrings(64, "customer_id", "service_type_code", "manager_id", "kind")
+	vals, err := c.queryFilter(64, []string{"customer_id", "service_type_code", "manager_id", "kind"}, map[string][]string{"kind": incentiveKinds})
 	if err != nil {
-		return nil, err
-	}
-	if err := enumParam("kind", vals[3], incentiveKinds); err != nil {
 		return nil, err
 	}
 	types, err := catalogue.ServiceTypes(c.ctx(), c.reader())
@@ -260,19 +178,12 @@ func listIncentiveDetails(c *Call) (any, error) {
 	if f.From, f.To, err = c.incentiveMonths(); err != nil {
 		return nil, err
 	}
-	p, err := c.queryPaging(10, 100)
-	if err != nil {
-		return nil, err
-	}
-	f.Offset, f.Limit = p.Offset, p.Limit
-	list, total, err := incentive.ListDetails(c.ctx(), c.reader(), f)
-	if err != nil {
-		return nil, err
-	}
 	lang := c.lang()
-	out := listIncentiveDetailsResponse{TotalCount: total, Details: make([]incentiveDetailJSON, 0, len(list))}
-	for _, d := range list {
-		row := incentiveDetailJSON{StatementID: d.StatementID, Month: d.Month.String(), CustomerID: d.CustomerID, CustomerName: d.CustomerName,
+	rows, total, err := pagedList(c, 10, 100, func(offset, limit int) ([]*incentive.Detail, int, error) {
+		f.Offset, f.Limit = offset, limit
+		return incentive.ListDetails(c.ctx(), c.reader(), f)
+	}, func(d *incentive.Detail) client.IncentiveDetail {
+		row := client.IncentiveDetail{StatementID: d.StatementID, Month: d.Month.String(), CustomerID: d.CustomerID, CustomerName: d.CustomerName,
 			Kind: d.Kind, ServiceTypeCode: d.ServiceTypeCode, ManagerID: d.ManagerUserID, Consumption: yuanText(d.Consumption),
 			Refunds: yuanText(d.Refunds), Amount: yuanText(d.Amount)}
 		if d.ServiceTypeCode != "" {
@@ -281,44 +192,34 @@ func listIncentiveDetails(c *Call) (any, error) {
 		if d.Kind == incentive.KindRebate {
 			row.Rate = incentive.FormatRate(d.RateBP)
 		}
-		out.Details = append(out.Details, row)
+		return row
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
-}
-
-// listIncentivePayoutsResponse is one page of payouts.
-type listIncentivePayoutsResponse struct {
-	TotalCount int                   `json:"total_count"`
-	Payouts    []incentivePayoutJSON `json:"payouts"`
+	return client.IncentiveDetails{TotalCount: total, Details: rows}, nil
 }
 
 // listIncentivePayouts is ListIncentivePayouts: the caller's payouts,
 // newest month first.
 func listIncentivePayouts(c *Call) (any, error) {
-	vals, err := c.queryStrings(32, "status", "method")
+	vals, err := c.queryFilter(32, []string{"status", "method"},
+		map[string][]string{"status": incentive.PayoutStatuses, "method": incentive.Methods})
 	if err != nil {
-		return nil, err
-	}
-	if err := enumParam("status", vals[0], incentive.PayoutStatuses); err != nil {
-		return nil, err
-	}
-	if err := enumParam("method", vals[1], incentive.Methods); err != nil {
 		return nil, err
 	}
 	f := incentive.PayoutFilter{PartnerID: c.Partner.ID, Status: vals[0], Method: vals[1]}
 	if f.From, f.To, err = c.incentiveMonths(); err != nil {
 		return nil, err
 	}
-	p, err := c.queryPaging(10, 100)
+	rows, total, err := pagedList(c, 10, 100, func(offset, limit int) ([]*incentive.Payout, int, error) {
+		f.Offset, f.Limit = offset, limit
+		return incentive.ListPayouts(c.ctx(), c.reader(), f)
+	}, c.incentivePayoutOf)
 	if err != nil {
 		return nil, err
 	}
-	f.Offset, f.Limit = p.Offset, p.Limit
-	list, total, err := incentive.ListPayouts(c.ctx(), c.reader(), f)
-	if err != nil {
-		return nil, err
-	}
-	return listIncentivePayoutsResponse{TotalCount: total, Payouts: answersOf(list, c.incentivePayoutOf)}, nil
+	return client.IncentivePayouts{TotalCount: total, Payouts: rows}, nil
 }
 
 // showIncentivePayout is ShowIncentivePayout.
@@ -391,21 +292,13 @@ func (c *Call) payoutStep(name string, change func(tx *store.Tx, id string) (*in
 	})
 }
 
-// incentiveSettingsJSON is the auto-apply setting; an update's answer also
-// lists the payouts it applied.
-type incentiveSettingsJSON struct {
-	AutoApply bool                  `json:"auto_apply"`
-	Method    string                `json:"method,omitempty"`
-	Applied   []incentivePayoutJSON `json:"applied,omitempty"`
-}
-
 // showIncentivePayoutSettings is ShowIncentivePayoutSettings.
 func showIncentivePayoutSettings(c *Call) (any, error) {
 	s, err := incentive.GetSettings(c.ctx(), c.reader(), c.Partner.ID)
 	if err != nil {
 		return nil, err
 	}
-	return incentiveSettingsJSON{AutoApply: s.AutoApply, Method: s.Method}, nil
+	return client.IncentivePayoutSettings{AutoApply: s.AutoApply, Method: s.Method}, nil
 }
 
 // incentiveSettingsReq is the body of UpdateIncentivePayoutSettings.
@@ -435,7 +328,7 @@ func updateIncentivePayoutSettings(c *Call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := incentiveSettingsJSON{AutoApply: s.AutoApply, Method: s.Method}
+		out := client.IncentivePayoutSettings{AutoApply: s.AutoApply, Method: s.Method}
 		for _, p := range applied {
 			out.Applied = append(out.Applied, c.incentivePayoutOf(p))
 		}

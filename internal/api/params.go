@@ -110,6 +110,25 @@ func (c *Call) queryStrings(maxLen int, names ...string) ([]string, error) {
 	return out, nil
 }
 
+// queryFilter reads a list operation's optional query parameters as
+// queryStrings does and checks each that allowed names against the
+// domain's values, in the order of names, so that the first fault is the
+// one answered.
+func (c *Call) queryFilter(maxLen int, names []string, allowed map[string][]string) ([]string, error) {
+	vals, err := c.queryStrings(maxLen, names...)
+	if err != nil {
+		return nil, err
+	}
+	for i, name := range names {
+		if values, ok := allowed[name]; ok {
+			if err := enumParam(name, vals[i], values); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return vals, nil
+}
+
 // queryInt returns an optional integer query parameter; nil when absent.
 func (c *Call) queryInt(name string) (*int64, error) {
 	v := c.Request.URL.Query().Get(name)
@@ -134,6 +153,22 @@ func (c *Call) queryPaging(defaultLimit, maxLimit int) (page, error) {
 		return page{}, err
 	}
 	return paging(offset, limit, defaultLimit, maxLimit)
+}
+
+// pagedList is the end of a list operation: it reads the offset and limit
+// query parameters (defaultLimit, at most maxLimit), lists that page and
+// answers its rows converted with of, never nil, with the count of all that
+// match.
+func pagedList[T, U any](c *Call, defaultLimit, maxLimit int, list func(offset, limit int) ([]T, int, error), of func(T) U) ([]U, int, error) {
+	p, err := c.queryPaging(defaultLimit, maxLimit)
+	if err != nil {
+		return nil, 0, err
+	}
+	rows, total, err := list(p.Offset, p.Limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	return answersOf(rows, of), total, nil
 }
 
 // billingDate parses an optional date of the billing calendar (UTC+8), as
