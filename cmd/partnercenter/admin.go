@@ -37,7 +37,14 @@ func loadDemo(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	var c common
 	c.register(fs)
+	scaleName := fs.String("scale", "small", "small: the demo data set; medium or large: the demo and generated data "+
+		"(large: 1,000 partners, 1,000,000 customers, 10,000,000 ledger entries, 1,000,000 opportunities; medium a tenth), "+
+		"or a fraction of large such as 0.01; medium and large are meant for PostgreSQL")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	scale, err := demo.ParseScale(*scaleName)
+	if err != nil {
 		return err
 	}
 	db, err := c.open(ctx)
@@ -49,7 +56,11 @@ func loadDemo(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := demo.LoadSealed(ctx, db, sealer); err != nil {
+	if scale.Empty() {
+		if err := demo.LoadSealed(ctx, db, sealer); err != nil {
+			return err
+		}
+	} else if _, err := demo.LoadScaled(ctx, db, sealer, scale, stdout); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "demo data loaded; every demo password is %s\n", demo.Password)

@@ -2,7 +2,7 @@
 //
 //	partnercenter [serve] [--addr 127.0.0.1:8080] [--db URL] [--demo]
 //	partnercenter migrate [--db URL]
-//	partnercenter demo [--db URL]
+//	partnercenter demo [--scale small|medium|large|FRACTION] [--db URL]
 //	partnercenter user create --username NAME --role ROLE [--partner NAME] [--main] [--password P]
 //	partnercenter access-key create --partner NAME
 //	partnercenter ledger check
@@ -67,13 +67,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 const usage = `usage:
   partnercenter [serve] [--addr 127.0.0.1:8080] [--db URL] [--demo]
   partnercenter migrate [--db URL]
-  partnercenter demo [--db URL]
+  partnercenter demo [--scale small|medium|large|FRACTION] [--db URL]
   partnercenter user create --username NAME --role ROLE [--partner NAME] [--main] [--password P] [--db URL]
   partnercenter access-key create --partner NAME [--db URL]
   partnercenter ledger check [--db URL]
   partnercenter simulate --days N [--step 1h] [--check] [--db URL]
   partnercenter bench api --url URL --ak AK --sk SK --domain-id ID [--clients 32] [--duration 20s] [--op allocate]
   partnercenter bench mixed --targets URL,URL,... --ak AK --sk SK --domain-id ID --xaccount-type T [--clients 32] [--duration 20s]
+
+demo --scale medium or large adds generated partners, customers, ledger
+movements and opportunities to the demo (large: 1,000 partners, 1,000,000
+customers, 10,000,000 ledger entries, 1,000,000 opportunities); they are
+meant for PostgreSQL, where they are copied in bulk.
 
 The database URL is sqlite:PATH (default sqlite:./data/partnercenter.db) or
 postgres://...; it may also be given in PARTNERCENTER_DB.
