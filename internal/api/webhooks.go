@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 
+	"partnercenter/client"
 	"partnercenter/internal/auth"
 	"partnercenter/internal/store"
 	"partnercenter/internal/webhook"
@@ -28,23 +29,10 @@ var webhookRoutes = []Route{
 	{Method: http.MethodPost, Pattern: "/v2/partners/webhooks/deliveries/{delivery_id}/resend", OperationID: "ResendWebhookDelivery", Mutates: true, Permission: auth.PermAccess, Handle: resendWebhookDelivery},
 }
 
-// webhookEndpointJSON is an endpoint as the API answers it; the secret
-// only in the answers that make one.
-type webhookEndpointJSON struct {
-	ID                      string   `json:"id"`
-	URL                     string   `json:"url"`
-	Events                  []string `json:"events"`
-	Enabled                 bool     `json:"enabled"`
-	DisabledReason          string   `json:"disabled_reason,omitempty"`
-	Description             string   `json:"description"`
-	Secret                  string   `json:"secret,omitempty"`
-	PreviousSecretExpiresAt string   `json:"previous_secret_expires_at,omitempty"`
-	CreatedAt               string   `json:"created_at"`
-	UpdatedAt               string   `json:"updated_at"`
-}
-
-func webhookEndpointOf(e *webhook.Endpoint, now func() string) webhookEndpointJSON {
-	out := webhookEndpointJSON{ID: e.ID, URL: e.URL, Events: e.Events, Enabled: e.Enabled, DisabledReason: e.DisabledReason,
+// webhookEndpointOf is an endpoint as the API answers it; the secret only
+// in the answers that make one.
+func webhookEndpointOf(e *webhook.Endpoint, now func() string) client.WebhookEndpoint {
+	out := client.WebhookEndpoint{ID: e.ID, URL: e.URL, Events: e.Events, Enabled: e.Enabled, DisabledReason: e.DisabledReason,
 		Description: e.Description, Secret: e.Secret, CreatedAt: formatTime(e.CreatedAt), UpdatedAt: formatTime(e.UpdatedAt)}
 	if p := formatTime(e.PreviousUntil); p > now() {
 		out.PreviousSecretExpiresAt = p
@@ -52,17 +40,10 @@ func webhookEndpointOf(e *webhook.Endpoint, now func() string) webhookEndpointJS
 	return out
 }
 
-// webhookEndpointReq is the body of CreateWebhookEndpoint and
+// webhookFields reads the body of CreateWebhookEndpoint and
 // UpdateWebhookEndpoint; on an update an absent field keeps its value.
-type webhookEndpointReq struct {
-	URL         *string   `json:"url"`
-	Events      *[]string `json:"events"`
-	Enabled     *bool     `json:"enabled"`
-	Description *string   `json:"description"`
-}
-
 func (c *Call) webhookFields() (webhook.Fields, error) {
-	var req webhookEndpointReq
+	var req client.WebhookEndpointRequest
 	if err := c.Decode(&req); err != nil {
 		return webhook.Fields{}, err
 	}
@@ -74,12 +55,6 @@ func (c *Call) webhookFields() (webhook.Fields, error) {
 
 func (c *Call) nowText() string { return formatTime(c.s.app.DB.Now()) }
 
-// listWebhookEndpointsResponse is the partner's endpoints.
-type listWebhookEndpointsResponse struct {
-	TotalCount int                   `json:"total_count"`
-	Endpoints  []webhookEndpointJSON `json:"endpoints"`
-}
-
 // listWebhookEndpoints is ListWebhookEndpoints: the caller's endpoints,
 // oldest first.
 func listWebhookEndpoints(c *Call) (any, error) {
@@ -87,11 +62,9 @@ func listWebhookEndpoints(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := listWebhookEndpointsResponse{TotalCount: len(list), Endpoints: make([]webhookEndpointJSON, 0, len(list))}
-	for _, e := range list {
-		out.Endpoints = append(out.Endpoints, webhookEndpointOf(e, c.nowText))
-	}
-	return out, nil
+	return client.WebhookEndpointList{TotalCount: len(list), Endpoints: answersOf(list, func(e *webhook.Endpoint) client.WebhookEndpoint {
+		return webhookEndpointOf(e, c.nowText)
+	})}, nil
 }
 
 // createWebhookEndpoint is CreateWebhookEndpoint: a new endpoint, answered
@@ -178,88 +151,44 @@ func sendWebhookTestEvent(c *Call) (any, error) {
 	})
 }
 
-// webhookDeliveryJSON is a delivery as the API answers it; the body and
-// the attempts in ShowWebhookDelivery only.
-type webhookDeliveryJSON struct {
-	ID             string               `json:"id"`
-	EventID        string               `json:"event_id"`
-	EventType      string               `json:"event_type"`
-	EndpointID     string               `json:"endpoint_id"`
-	EndpointURL    string               `json:"endpoint_url"`
-	Status         string               `json:"status"`
-	Attempts       int                  `json:"attempts"`
-	NextAttemptAt  string               `json:"next_attempt_at,omitempty"`
-	LastStatusCode int                  `json:"last_status_code,omitempty"`
-	LastError      string               `json:"last_error,omitempty"`
-	LastDurationMS int64                `json:"last_duration_ms"`
-	LastAttemptAt  string               `json:"last_attempt_at,omitempty"`
-	GaveUpReason   string               `json:"gave_up_reason,omitempty"`
-	CreatedAt      string               `json:"created_at"`
-	Payload        json.RawMessage      `json:"payload,omitempty"`
-	AttemptLog     []webhookAttemptJSON `json:"attempt_log,omitempty"`
-}
-
-type webhookAttemptJSON struct {
-	AttemptedAt string `json:"attempted_at"`
-	StatusCode  int    `json:"status_code,omitempty"`
-	Error       string `json:"error,omitempty"`
-	DurationMS  int64  `json:"duration_ms"`
-	Response    string `json:"response,omitempty"`
-}
-
-func webhookDeliveryOf(d *webhook.Delivery) webhookDeliveryJSON {
-	out := webhookDeliveryJSON{ID: d.ID, EventID: d.EventID, EventType: d.EventType, EndpointID: d.EndpointID, EndpointURL: d.EndpointURL,
+// webhookDeliveryOf is a delivery as the API answers it; the body and the
+// attempts in ShowWebhookDelivery only.
+func webhookDeliveryOf(d *webhook.Delivery) client.WebhookDelivery {
+	out := client.WebhookDelivery{ID: d.ID, EventID: d.EventID, EventType: d.EventType, EndpointID: d.EndpointID, EndpointURL: d.EndpointURL,
 		Status: d.Status, Attempts: d.Attempts, NextAttemptAt: formatTime(d.NextAttemptAt), LastStatusCode: d.LastStatusCode,
 		LastError: d.LastError, LastDurationMS: d.LastDuration.Milliseconds(), LastAttemptAt: formatTime(d.LastAttemptAt),
 		GaveUpReason: d.GaveUpReason, CreatedAt: formatTime(d.CreatedAt)}
 	if d.Payload != "" {
 		out.Payload = json.RawMessage(d.Payload)
 	}
-	for _, a := range d.AttemptLog {
-		out.AttemptLog = append(out.AttemptLog, webhookAttemptJSON{AttemptedAt: formatTime(a.At), StatusCode: a.StatusCode, Error: a.Error,
-			DurationMS: a.Duration.Milliseconds(), Response: a.Response})
-	}
+	out.AttemptLog = answersOf(d.AttemptLog, func(a webhook.Attempt) client.WebhookAttempt {
+		return client.WebhookAttempt{AttemptedAt: formatTime(a.At), StatusCode: a.StatusCode, Error: a.Error,
+			DurationMS: a.Duration.Milliseconds(), Response: a.Response}
+	})
 	return out
-}
-
-// listWebhookDeliveriesResponse is one page of the delivery log.
-type listWebhookDeliveriesResponse struct {
-	TotalCount int                   `json:"total_count"`
-	Deliveries []webhookDeliveryJSON `json:"deliveries"`
 }
 
 // listWebhookDeliveries is ListWebhookDeliveries: the caller's deliveries,
 // newest first, filtered by endpoint, event type, event id, status and
 // creation time.
 func listWebhookDeliveries(c *Call) (any, error) {
-	vals, err := c.queryStrings(64, "endpoint_id", "event_type", "status", "event_id", "created_from", "created_to")
+	vals, err := c.queryFilter(64, []string{"endpoint_id", "event_type", "status", "event_id", "created_from", "created_to"},
+		map[string][]string{"event_type": append([]string{webhook.Test}, webhook.Types...), "status": webhook.Statuses})
 	if err != nil {
 		return nil, err
 	}
-	if err := enumParam("event_type", vals[1], append([]string{webhook.Test}, webhook.Types...)); err != nil {
+	f := webhook.Filter{PartnerID: c.Partner.ID, EndpointID: vals[0], EventType: vals[1], Status: vals[2], EventID: vals[3]}
+	if f.From, f.To, err = timeRange("created_from", &vals[4], "created_to", &vals[5]); err != nil {
 		return nil, err
 	}
-	if err := enumParam("status", vals[2], webhook.Statuses); err != nil {
-		return nil, err
-	}
-	from, to, err := timeRange("created_from", &vals[4], "created_to", &vals[5])
+	rows, total, err := pagedList(c, 20, 100, func(offset, limit int) ([]*webhook.Delivery, int, error) {
+		f.Offset, f.Limit = offset, limit
+		return webhook.ListDeliveries(c.ctx(), c.reader(), f)
+	}, webhookDeliveryOf)
 	if err != nil {
 		return nil, err
 	}
-	p, err := c.queryPaging(20, 100)
-	if err != nil {
-		return nil, err
-	}
-	list, total, err := webhook.ListDeliveries(c.ctx(), c.reader(), webhook.Filter{PartnerID: c.Partner.ID, EndpointID: vals[0], EventType: vals[1],
-		Status: vals[2], EventID: vals[3], From: from, To: to, Offset: p.Offset, Limit: p.Limit})
-	if err != nil {
-		return nil, err
-	}
-	out := listWebhookDeliveriesResponse{TotalCount: total, Deliveries: make([]webhookDeliveryJSON, 0, len(list))}
-	for _, d := range list {
-		out.Deliveries = append(out.Deliveries, webhookDeliveryOf(d))
-	}
-	return out, nil
+	return client.WebhookDeliveryList{TotalCount: total, Deliveries: rows}, nil
 }
 
 // showWebhookDelivery is ShowWebhookDelivery: one delivery with the body
