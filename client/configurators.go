@@ -30,28 +30,32 @@ type Configurator struct {
 	SolutionName   string                  `json:"solution_name"`
 	Status         string                  `json:"status"`
 	Revision       int64                   `json:"revision"`
-	PublishedAt    string                  `json:"published_at"`
+	PublishedAt    string                  `json:"published_at,omitempty"`
 	UpdatedAt      string                  `json:"updated_at"`
-	Parameters     []ConfiguratorParameter `json:"parameters"`
-	Lines          []ConfiguratorLine      `json:"lines"`
-	Tiers          []ConfiguratorTier      `json:"tiers"`
-	Defaults       map[string]string       `json:"defaults"`
+	Parameters     []ConfiguratorParameter `json:"parameters,omitempty"`
+	Lines          []ConfiguratorLine      `json:"lines,omitempty"`
+	Tiers          []ConfiguratorTier      `json:"tiers,omitempty"`
+	Defaults       map[string]string       `json:"defaults,omitempty"`
 }
 
 // ConfiguratorParameter is a number (Min, Max, Step) or a choice (Options).
 type ConfiguratorParameter struct {
-	Name    string   `json:"name"`
-	Label   string   `json:"label"`
-	Kind    string   `json:"kind"`
-	Min     string   `json:"min"`
-	Max     string   `json:"max"`
-	Step    string   `json:"step"`
-	Options []string `json:"options"`
-	Default string   `json:"default"`
-	Rules   []struct {
-		Expr    string `json:"expr"`
-		Message string `json:"message"`
-	} `json:"rules"`
+	Name    string             `json:"name"`
+	Label   string             `json:"label"`
+	Kind    string             `json:"kind"`
+	Min     string             `json:"min,omitempty"`
+	Max     string             `json:"max,omitempty"`
+	Step    string             `json:"step,omitempty"`
+	Options []string           `json:"options,omitempty"`
+	Default string             `json:"default"`
+	Rules   []ConfiguratorRule `json:"rules"`
+}
+
+// ConfiguratorRule is a check of a parameter's value, with the message a
+// failing value answers.
+type ConfiguratorRule struct {
+	Expr    string `json:"expr"`
+	Message string `json:"message"`
 }
 
 // ConfiguratorLine maps the parameters to a product's quantity.
@@ -66,7 +70,7 @@ type ConfiguratorLine struct {
 
 // ConfiguratorTier is a discount by quantity.
 type ConfiguratorTier struct {
-	ProductID   string `json:"product_id"`
+	ProductID   string `json:"product_id,omitempty"`
 	MinQuantity int64  `json:"min_quantity"`
 	Rate        string `json:"rate"`
 }
@@ -122,16 +126,16 @@ type ConfigurationList struct {
 	Date            string            `json:"date"`
 	Status          string            `json:"status"`
 	Total           string            `json:"total"`
-	OpportunityID   string            `json:"opportunity_id"`
-	OpportunityCode string            `json:"opportunity_code"`
-	OpportunityName string            `json:"opportunity_name"`
-	LinkedAt        string            `json:"linked_at"`
-	LinkDeadline    string            `json:"link_deadline"`
-	SubmittedAt     string            `json:"submitted_at"`
+	OpportunityID   string            `json:"opportunity_id,omitempty"`
+	OpportunityCode string            `json:"opportunity_code,omitempty"`
+	OpportunityName string            `json:"opportunity_name,omitempty"`
+	LinkedAt        string            `json:"linked_at,omitempty"`
+	LinkDeadline    string            `json:"link_deadline,omitempty"`
+	SubmittedAt     string            `json:"submitted_at,omitempty"`
 	CreatedBy       string            `json:"created_by"`
 	CreatedAt       string            `json:"created_at"`
-	Values          map[string]string `json:"values"`
-	Bill            *Bill             `json:"bill"`
+	Values          map[string]string `json:"values,omitempty"`
+	Bill            *Bill             `json:"bill,omitempty"`
 }
 
 // NewConfigurationList is what CreateConfigurationList takes.

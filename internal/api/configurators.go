@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"partnercenter/client"
 	"partnercenter/internal/auth"
 	"partnercenter/internal/configurator"
 	"partnercenter/internal/ledger"
@@ -35,56 +36,10 @@ func (c *Call) configuratorActor() configurator.Actor {
 	return configurator.Actor{PartnerID: c.Partner.ID, Name: c.Principal.ActorName()}
 }
 
-// configuratorInfo is a configurator as the API answers it; the definition
-// is ShowSolutionConfigurator's.
-type configuratorInfo struct {
-	ConfiguratorID string            `json:"configurator_id"`
-	SolutionID     string            `json:"solution_id"`
-	SolutionName   string            `json:"solution_name"`
-	Status         string            `json:"status"`
-	Revision       int64             `json:"revision"`
-	PublishedAt    string            `json:"published_at,omitempty"`
-	UpdatedAt      string            `json:"updated_at"`
-	Parameters     []parameterInfo   `json:"parameters,omitempty"`
-	Lines          []lineInfo        `json:"lines,omitempty"`
-	Tiers          []tierInfo        `json:"tiers,omitempty"`
-	Defaults       map[string]string `json:"defaults,omitempty"`
-}
-
-type parameterInfo struct {
-	Name    string     `json:"name"`
-	Label   string     `json:"label"`
-	Kind    string     `json:"kind"`
-	Min     string     `json:"min,omitempty"`
-	Max     string     `json:"max,omitempty"`
-	Step    string     `json:"step,omitempty"`
-	Options []string   `json:"options,omitempty"`
-	Default string     `json:"default"`
-	Rules   []ruleInfo `json:"rules"`
-}
-
-type ruleInfo struct {
-	Expr    string `json:"expr"`
-	Message string `json:"message"`
-}
-
-type lineInfo struct {
-	No        int    `json:"no"`
-	ProductID string `json:"product_id"`
-	SpecCode  string `json:"spec_code"`
-	Quantity  string `json:"quantity"`
-	Mode      string `json:"mode"`
-	Period    int    `json:"period"`
-}
-
-type tierInfo struct {
-	ProductID   string `json:"product_id,omitempty"`
-	MinQuantity int64  `json:"min_quantity"`
-	Rate        string `json:"rate"`
-}
-
-func configuratorInfoOf(cfg *configurator.Configurator) configuratorInfo {
-	info := configuratorInfo{ConfiguratorID: cfg.ID, SolutionID: cfg.SolutionID, SolutionName: cfg.SolutionName, Status: cfg.Status,
+// configuratorInfoOf is a configurator as the API answers it; the
+// definition is ShowSolutionConfigurator's.
+func configuratorInfoOf(cfg *configurator.Configurator) client.Configurator {
+	info := client.Configurator{ConfiguratorID: cfg.ID, SolutionID: cfg.SolutionID, SolutionName: cfg.SolutionName, Status: cfg.Status,
 		Revision: cfg.Revision, UpdatedAt: formatTime(cfg.UpdatedAt)}
 	if cfg.Status == configurator.Published {
 		info.PublishedAt = formatTime(cfg.DecidedAt)
@@ -94,64 +49,47 @@ func configuratorInfoOf(cfg *configurator.Configurator) configuratorInfo {
 
 // withDefinition adds the definition: parameters with their rules, lines
 // with their quantity formulas, discount tiers and the default values.
-func (info *configuratorInfo) withDefinition(def configurator.Definition) {
-	info.Parameters = make([]parameterInfo, 0, len(def.Parameters))
+func withDefinition(info *client.Configurator, def configurator.Definition) {
 	info.Defaults = make(map[string]string, len(def.Parameters))
-	for _, p := range def.Parameters {
-		pi := parameterInfo{Name: p.Name, Label: p.Label, Kind: p.Kind, Options: p.Options, Default: p.Default, Rules: make([]ruleInfo, 0, len(p.Rules))}
+	info.Parameters = answersOf(def.Parameters, func(p configurator.Parameter) client.ConfiguratorParameter {
+		pi := client.ConfiguratorParameter{Name: p.Name, Label: p.Label, Kind: p.Kind, Options: p.Options, Default: p.Default,
+			Rules: answersOf(p.Rules, func(r configurator.Rule) client.ConfiguratorRule { return client.ConfiguratorRule(r) })}
 		if p.Kind == configurator.KindNumber {
 			pi.Min, pi.Max, pi.Step = p.Min.String(), p.Max.String(), p.Step.String()
 		}
-		for _, r := range p.Rules {
-			pi.Rules = append(pi.Rules, ruleInfo{Expr: r.Expr, Message: r.Message})
-		}
-		info.Parameters = append(info.Parameters, pi)
 		info.Defaults[p.Name] = p.Default
-	}
-	info.Lines = make([]lineInfo, 0, len(def.Lines))
+		return pi
+	})
+	info.Lines = make([]client.ConfiguratorLine, 0, len(def.Lines))
 	for i, l := range def.Lines {
-		info.Lines = append(info.Lines, lineInfo{No: i + 1, ProductID: l.ProductID, SpecCode: l.SpecCode, Quantity: l.Quantity, Mode: l.Mode, Period: l.Period})
+		info.Lines = append(info.Lines, client.ConfiguratorLine{No: i + 1, ProductID: l.ProductID, SpecCode: l.SpecCode, Quantity: l.Quantity,
+			Mode: l.Mode, Period: l.Period})
 	}
-	info.Tiers = make([]tierInfo, 0, len(def.Tiers))
-	for _, t := range def.Tiers {
-		info.Tiers = append(info.Tiers, tierInfo{ProductID: t.ProductID, MinQuantity: t.MinQuantity, Rate: t.Rate.String()})
-	}
+	info.Tiers = answersOf(def.Tiers, func(t configurator.Tier) client.ConfiguratorTier {
+		return client.ConfiguratorTier{ProductID: t.ProductID, MinQuantity: t.MinQuantity, Rate: t.Rate.String()}
+	})
 }
 
 // configuratorStatuses are the statuses ListSolutionConfigurators filters by.
 var configuratorStatuses = []string{configurator.Editing, configurator.Pending, configurator.Published}
 
-// listConfiguratorsResponse is one page of configurators.
-type listConfiguratorsResponse struct {
-	TotalCount    int                `json:"total_count"`
-	Configurators []configuratorInfo `json:"configurators"`
-}
-
 // listSolutionConfigurators is ListSolutionConfigurators: the caller's
 // configurators, the latest change first; status=published gives those
 // that make configuration lists.
 func listSolutionConfigurators(c *Call) (any, error) {
-	status, err := c.queryString("status", 20)
+	vals, err := c.queryFilter(20, []string{"status"}, map[string][]string{"status": configuratorStatuses})
 	if err != nil {
 		return nil, err
 	}
-	if err := enumParam("status", status, configuratorStatuses); err != nil {
-		return nil, err
-	}
-	p, err := c.queryPaging(10, 100)
+	rows, total, err := pagedList(c, 10, 100, func(offset, limit int) ([]*configurator.Configurator, int, error) {
+		// A partner has one configurator per solution: few enough to page here.
+		all, err := configurator.Configurators(c.ctx(), c.reader(), c.Partner.ID, vals[0])
+		return all[min(offset, len(all)):min(offset+limit, len(all))], len(all), err
+	}, configuratorInfoOf)
 	if err != nil {
 		return nil, err
 	}
-	// A partner has one configurator per solution: few enough to page here.
-	all, err := configurator.Configurators(c.ctx(), c.reader(), c.Partner.ID, status)
-	if err != nil {
-		return nil, err
-	}
-	out := listConfiguratorsResponse{TotalCount: len(all), Configurators: []configuratorInfo{}}
-	for _, cfg := range all[min(p.Offset, len(all)):min(p.Offset+p.Limit, len(all))] {
-		out.Configurators = append(out.Configurators, configuratorInfoOf(cfg))
-	}
-	return out, nil
+	return client.ConfiguratorList{TotalCount: total, Configurators: rows}, nil
 }
 
 // showSolutionConfigurator is ShowSolutionConfigurator: one of the
@@ -166,55 +104,22 @@ func showSolutionConfigurator(c *Call) (any, error) {
 		return nil, err
 	}
 	info := configuratorInfoOf(cfg)
-	info.withDefinition(cfg.Def)
+	withDefinition(&info, cfg.Def)
 	return info, nil
 }
 
-// billInfo is a priced bill of materials in yuan.
-type billInfo struct {
-	Lines      []billLineInfo `json:"lines"`
-	ListAmount string         `json:"list_amount"`
-	Discount   string         `json:"discount"`
-	Total      string         `json:"total"`
-}
-
-type billLineInfo struct {
-	No         int    `json:"no"`
-	ProductID  string `json:"product_id"`
-	SpecCode   string `json:"spec_code"`
-	SpecNameZh string `json:"spec_name_zh"`
-	SpecNameEn string `json:"spec_name_en"`
-	Mode       string `json:"mode"`
-	Period     int    `json:"period"`
-	Quantity   int64  `json:"quantity"`
-	UnitPrice  string `json:"unit_price"`
-	ListAmount string `json:"list_amount"`
-	Rate       string `json:"discount_rate"`
-	Discount   string `json:"discount"`
-	Amount     string `json:"amount"`
-}
-
-func billInfoOf(b *configurator.Bill) billInfo {
-	out := billInfo{Lines: make([]billLineInfo, 0, len(b.Lines)), ListAmount: yuanText(b.List), Discount: yuanText(b.Discount), Total: yuanText(b.Total)}
-	for _, l := range b.Lines {
-		out.Lines = append(out.Lines, billLineInfo{No: l.No, ProductID: l.ProductID, SpecCode: l.SpecCode, SpecNameZh: l.SpecZh, SpecNameEn: l.SpecEn,
-			Mode: l.Mode, Period: l.Period, Quantity: l.Quantity, UnitPrice: yuanText(l.UnitPrice), ListAmount: yuanText(l.List), Rate: l.Rate,
-			Discount: yuanText(l.Discount), Amount: yuanText(l.Amount)})
-	}
-	return out
+// billInfoOf is a priced bill of materials in yuan.
+func billInfoOf(b *configurator.Bill) client.Bill {
+	return client.Bill{Lines: answersOf(b.Lines, func(l configurator.BillLine) client.BillLine {
+		return client.BillLine{No: l.No, ProductID: l.ProductID, SpecCode: l.SpecCode, SpecNameZh: l.SpecZh, SpecNameEn: l.SpecEn, Mode: l.Mode,
+			Period: l.Period, Quantity: l.Quantity, UnitPrice: yuanText(l.UnitPrice), ListAmount: yuanText(l.List), DiscountRate: l.Rate,
+			Discount: yuanText(l.Discount), Amount: yuanText(l.Amount)}
+	}), ListAmount: yuanText(b.List), Discount: yuanText(b.Discount), Total: yuanText(b.Total)}
 }
 
 // evaluateReq is the body of EvaluateSolutionConfigurator.
 type evaluateReq struct {
 	Values map[string]string `json:"values"`
-}
-
-// evaluateResponse is the bill for the values, with the values used.
-type evaluateResponse struct {
-	ConfiguratorID string            `json:"configurator_id"`
-	Revision       int64             `json:"revision"`
-	Values         map[string]string `json:"values"`
-	Bill           billInfo          `json:"bill"`
 }
 
 // checkValues refuses values of parameters the configurator does not have:
@@ -287,34 +192,12 @@ func evaluateSolutionConfigurator(c *Call) (any, error) {
 	for name, v := range req.Values {
 		used[name] = strings.TrimSpace(v)
 	}
-	return evaluateResponse{ConfiguratorID: cfg.ID, Revision: cfg.Revision, Values: used, Bill: billInfoOf(bill)}, nil
+	return client.Evaluation{ConfiguratorID: cfg.ID, Revision: cfg.Revision, Values: used, Bill: billInfoOf(bill)}, nil
 }
 
-// configurationListInfo is a configuration list as the API answers it.
-type configurationListInfo struct {
-	ListID          string            `json:"list_id"`
-	Code            string            `json:"code"`
-	Name            string            `json:"name"`
-	ConfiguratorID  string            `json:"configurator_id"`
-	SolutionName    string            `json:"solution_name"`
-	Source          string            `json:"source"`
-	Date            string            `json:"date"`
-	Status          string            `json:"status"`
-	Total           string            `json:"total"`
-	OpportunityID   string            `json:"opportunity_id,omitempty"`
-	OpportunityCode string            `json:"opportunity_code,omitempty"`
-	OpportunityName string            `json:"opportunity_name,omitempty"`
-	LinkedAt        string            `json:"linked_at,omitempty"`
-	LinkDeadline    string            `json:"link_deadline,omitempty"`
-	SubmittedAt     string            `json:"submitted_at,omitempty"`
-	CreatedBy       string            `json:"created_by"`
-	CreatedAt       string            `json:"created_at"`
-	Values          map[string]string `json:"values,omitempty"`
-	Bill            *billInfo         `json:"bill,omitempty"`
-}
-
-func listInfoOf(l *configurator.List) configurationListInfo {
-	return configurationListInfo{ListID: l.ID, Code: l.Code, Name: l.Name, ConfiguratorID: l.ConfiguratorID, SolutionName: l.SolutionName,
+// listInfoOf is a configuration list as the API answers it.
+func listInfoOf(l *configurator.List) client.ConfigurationList {
+	return client.ConfigurationList{ListID: l.ID, Code: l.Code, Name: l.Name, ConfiguratorID: l.ConfiguratorID, SolutionName: l.SolutionName,
 		Source: l.Source, Date: l.Date().Format(dateLayout), Status: l.Status, Total: yuanText(l.Bill.Total), OpportunityID: l.OpportunityID,
 		OpportunityCode: l.OpportunityCode, OpportunityName: l.OpportunityName, LinkedAt: formatTime(l.LinkedAt),
 		SubmittedAt: formatTime(l.SubmittedAt), CreatedBy: l.CreatedBy, CreatedAt: formatTime(l.CreatedAt)}
@@ -323,7 +206,7 @@ func listInfoOf(l *configurator.List) configurationListInfo {
 // fullListInfo adds the kept values and bill, and the 15-day deadline as
 // the console shows it: for a draft linked to an opportunity signed before
 // the list's date, the last day to link and submit it.
-func fullListInfo(c *Call, q store.Queryer, l *configurator.List) (configurationListInfo, error) {
+func fullListInfo(c *Call, q store.Queryer, l *configurator.List) (client.ConfigurationList, error) {
 	info := listInfoOf(l)
 	bill := billInfoOf(&l.Bill)
 	info.Values, info.Bill = l.Values, &bill
@@ -382,36 +265,23 @@ func createConfigurationList(c *Call) (any, error) {
 	})
 }
 
-// listConfigurationListsResponse is one page of lists, without their bills.
-type listConfigurationListsResponse struct {
-	TotalCount int                     `json:"total_count"`
-	Lists      []configurationListInfo `json:"configuration_lists"`
-}
-
 // listConfigurationLists is ListConfigurationLists: the caller's lists,
 // the newest first, of one configurator or all.
 func listConfigurationLists(c *Call) (any, error) {
-	vals, err := c.queryStrings(64, "configurator_id", "status")
+	vals, err := c.queryFilter(64, []string{"configurator_id", "status"},
+		map[string][]string{"status": {configurator.ListDraft, configurator.ListSubmitted}})
 	if err != nil {
 		return nil, err
 	}
-	if err := enumParam("status", vals[1], []string{configurator.ListDraft, configurator.ListSubmitted}); err != nil {
-		return nil, err
-	}
-	p, err := c.queryPaging(10, configurator.MaxListPage)
+	f := configurator.ListFilter{PartnerID: c.Partner.ID, ConfiguratorID: vals[0], Status: vals[1]}
+	rows, total, err := pagedList(c, 10, configurator.MaxListPage, func(offset, limit int) ([]*configurator.List, int, error) {
+		f.Offset, f.Limit = offset, limit
+		return configurator.ListPage(c.ctx(), c.reader(), f)
+	}, listInfoOf)
 	if err != nil {
 		return nil, err
 	}
-	list, total, err := configurator.ListPage(c.ctx(), c.reader(), configurator.ListFilter{PartnerID: c.Partner.ID, ConfiguratorID: vals[0],
-		Status: vals[1], Offset: p.Offset, Limit: p.Limit})
-	if err != nil {
-		return nil, err
-	}
-	out := listConfigurationListsResponse{TotalCount: total, Lists: make([]configurationListInfo, 0, len(list))}
-	for _, l := range list {
-		out.Lists = append(out.Lists, listInfoOf(l))
-	}
-	return out, nil
+	return client.ConfigurationLists{TotalCount: total, Lists: rows}, nil
 }
 
 // showConfigurationList is ShowConfigurationList: one of the caller's
