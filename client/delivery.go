@@ -42,30 +42,30 @@ type DeliveryProject struct {
 	CustomerName      string          `json:"customer_name"`
 	Amount            string          `json:"amount"`
 	Status            string          `json:"status"`
-	StatusDate        string          `json:"status_date"`
-	StatusNote        string          `json:"status_note"`
-	StatusBy          string          `json:"status_by"`
-	StatusAt          string          `json:"status_at"`
-	Evaluation        string          `json:"evaluation"`
+	StatusDate        string          `json:"status_date,omitempty"`
+	StatusNote        string          `json:"status_note,omitempty"`
+	StatusBy          string          `json:"status_by,omitempty"`
+	StatusAt          string          `json:"status_at,omitempty"`
+	Evaluation        string          `json:"evaluation,omitempty"`
 	Sampled           bool            `json:"sampled"`
 	CanFeedback       bool            `json:"can_feedback"`
 	CanSubmitEvidence bool            `json:"can_submit_evidence"`
 	EvidenceRound     int             `json:"evidence_round"`
 	RegisteredAt      string          `json:"registered_at"`
 	UpdatedAt         string          `json:"updated_at"`
-	EvidenceRounds    []EvidenceRound `json:"evidence_rounds"`
+	EvidenceRounds    []EvidenceRound `json:"evidence_rounds,omitempty"`
 }
 
 // EvidenceRound is one evidence submission with its evaluation.
 type EvidenceRound struct {
 	Round       int                       `json:"round"`
-	Note        string                    `json:"note"`
+	Note        string                    `json:"note,omitempty"`
 	SubmittedBy string                    `json:"submitted_by"`
 	SubmittedAt string                    `json:"submitted_at"`
 	Result      string                    `json:"result"`
-	Score       *int                      `json:"score"`
-	Comment     string                    `json:"comment"`
-	EvaluatedAt string                    `json:"evaluated_at"`
+	Score       *int                      `json:"score,omitempty"`
+	Comment     string                    `json:"comment,omitempty"`
+	EvaluatedAt string                    `json:"evaluated_at,omitempty"`
 	Files       map[string][]EvidenceFile `json:"files"`
 }
 

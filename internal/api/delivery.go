@@ -5,11 +5,13 @@ import (
 	"slices"
 	"sync"
 
+	"partnercenter/client"
 	"partnercenter/internal/auth"
 	"partnercenter/internal/delivery"
 	"partnercenter/internal/ledger"
 	"partnercenter/internal/platform/apperr"
 	"partnercenter/internal/store"
+	"partnercenter/internal/upload"
 )
 
 // The delivery evaluation operations (交付 > 项目交付评价), our extension:
@@ -32,32 +34,10 @@ var deliveryRoutes = []Route{
 // deliveryViewer is the calling partner as the delivery package sees it.
 func (c *Call) deliveryViewer() delivery.Viewer { return delivery.Viewer{PartnerID: c.Partner.ID} }
 
-// projectInfo is a delivery project as the API answers it; ShowDeliveryProject
-// adds its evidence rounds.
-type projectInfo struct {
-	ProjectID         string          `json:"project_id"`
-	Code              string          `json:"code"`
-	OpportunityID     string          `json:"opportunity_id"`
-	ProjectName       string          `json:"project_name"`
-	CustomerName      string          `json:"customer_name"`
-	Amount            string          `json:"amount"`
-	Status            string          `json:"status"`
-	StatusDate        string          `json:"status_date,omitempty"`
-	StatusNote        string          `json:"status_note,omitempty"`
-	StatusBy          string          `json:"status_by,omitempty"`
-	StatusAt          string          `json:"status_at,omitempty"`
-	Evaluation        string          `json:"evaluation,omitempty"`
-	Sampled           bool            `json:"sampled"`
-	CanFeedback       bool            `json:"can_feedback"`
-	CanSubmitEvidence bool            `json:"can_submit_evidence"`
-	EvidenceRound     int             `json:"evidence_round"`
-	RegisteredAt      string          `json:"registered_at"`
-	UpdatedAt         string          `json:"updated_at"`
-	EvidenceRounds    []evidenceRound `json:"evidence_rounds,omitempty"`
-}
-
-func projectInfoOf(p *delivery.Project) projectInfo {
-	info := projectInfo{ProjectID: p.ID, Code: p.Code, OpportunityID: p.OpportunityID, ProjectName: p.ProjectName, CustomerName: p.CustomerName,
+// projectInfoOf is a delivery project as the API answers it;
+// ShowDeliveryProject adds its evidence rounds.
+func projectInfoOf(p *delivery.Project) client.DeliveryProject {
+	info := client.DeliveryProject{ProjectID: p.ID, Code: p.Code, OpportunityID: p.OpportunityID, ProjectName: p.ProjectName, CustomerName: p.CustomerName,
 		Amount: yuanText(p.Amount), Status: p.Status, StatusNote: p.StatusNote, StatusBy: p.StatusBy, StatusAt: formatTime(p.StatusAt),
 		Evaluation: p.Evaluation, Sampled: p.Sampled(), CanFeedback: p.CanFeedback(), CanSubmitEvidence: p.CanSubmitEvidence(),
 		EvidenceRound: p.EvidenceRound, RegisteredAt: formatTime(p.RegisteredAt), UpdatedAt: formatTime(p.UpdatedAt)}
@@ -67,61 +47,28 @@ func projectInfoOf(p *delivery.Project) projectInfo {
 	return info
 }
 
-// evidenceRound is one evidence submission with its files and evaluation.
-type evidenceRound struct {
-	Round       int                       `json:"round"`
-	Note        string                    `json:"note,omitempty"`
-	SubmittedBy string                    `json:"submitted_by"`
-	SubmittedAt string                    `json:"submitted_at"`
-	Result      string                    `json:"result"`
-	Score       *int                      `json:"score,omitempty"`
-	Comment     string                    `json:"comment,omitempty"`
-	EvaluatedAt string                    `json:"evaluated_at,omitempty"`
-	Files       map[string][]evidenceFile `json:"files"`
-}
-
-// evidenceFile is the metadata of one evidence file.
-type evidenceFile struct {
-	FileID      string `json:"file_id"`
-	FileName    string `json:"file_name"`
-	Size        int64  `json:"size"`
-	ContentType string `json:"content_type"`
-	SHA256      string `json:"sha256"`
-}
-
-// listDeliveryProjectsResponse is one page of projects.
-type listDeliveryProjectsResponse struct {
-	TotalCount int           `json:"total_count"`
-	Projects   []projectInfo `json:"projects"`
+// evidenceFileOf is the metadata of one evidence file.
+func evidenceFileOf(f upload.File) client.EvidenceFile {
+	return client.EvidenceFile{FileID: f.ID, FileName: f.Name, Size: f.Size, ContentType: f.ContentType, SHA256: f.SHA256}
 }
 
 // listDeliveryProjects is ListDeliveryProjects: the caller's projects,
 // newest registration first, with the console's query conditions.
 func listDeliveryProjects(c *Call) (any, error) {
-	vals, err := c.queryStrings(100, "status", "evaluation", "query")
+	vals, err := c.queryFilter(100, []string{"status", "evaluation", "query"},
+		map[string][]string{"status": delivery.Statuses, "evaluation": delivery.Evaluations})
 	if err != nil {
 		return nil, err
 	}
-	if err := enumParam("status", vals[0], delivery.Statuses); err != nil {
-		return nil, err
-	}
-	if err := enumParam("evaluation", vals[1], delivery.Evaluations); err != nil {
-		return nil, err
-	}
-	p, err := c.queryPaging(10, delivery.MaxPage)
+	f := delivery.Filter{Viewer: c.deliveryViewer(), Status: vals[0], Evaluation: vals[1], Query: vals[2]}
+	rows, total, err := pagedList(c, 10, delivery.MaxPage, func(offset, limit int) ([]*delivery.Project, int, error) {
+		f.Offset, f.Limit = offset, limit
+		return delivery.List(c.ctx(), c.reader(), f)
+	}, projectInfoOf)
 	if err != nil {
 		return nil, err
 	}
-	list, total, err := delivery.List(c.ctx(), c.reader(), delivery.Filter{Viewer: c.deliveryViewer(), Status: vals[0], Evaluation: vals[1],
-		Query: vals[2], Offset: p.Offset, Limit: p.Limit})
-	if err != nil {
-		return nil, err
-	}
-	out := listDeliveryProjectsResponse{TotalCount: total, Projects: make([]projectInfo, 0, len(list))}
-	for _, pr := range list {
-		out.Projects = append(out.Projects, projectInfoOf(pr))
-	}
-	return out, nil
+	return client.DeliveryProjects{TotalCount: total, Projects: rows}, nil
 }
 
 // showDeliveryProject is ShowDeliveryProject: one of the caller's projects
@@ -140,10 +87,9 @@ func showDeliveryProject(c *Call) (any, error) {
 		return nil, err
 	}
 	info := projectInfoOf(p)
-	info.EvidenceRounds = make([]evidenceRound, 0, len(rounds))
-	for _, r := range rounds {
-		er := evidenceRound{Round: r.Number, Note: r.Note, SubmittedBy: r.SubmittedBy, SubmittedAt: formatTime(r.SubmittedAt),
-			Result: r.Result, Comment: r.Comment, EvaluatedAt: formatTime(r.EvaluatedAt), Files: map[string][]evidenceFile{}}
+	info.EvidenceRounds = answersOf(rounds, func(r delivery.Round) client.EvidenceRound {
+		er := client.EvidenceRound{Round: r.Number, Note: r.Note, SubmittedBy: r.SubmittedBy, SubmittedAt: formatTime(r.SubmittedAt),
+			Result: r.Result, Comment: r.Comment, EvaluatedAt: formatTime(r.EvaluatedAt), Files: map[string][]client.EvidenceFile{}}
 		if er.Result == "" {
 			er.Result = delivery.Evaluating
 		} else {
@@ -152,11 +98,11 @@ func showDeliveryProject(c *Call) (any, error) {
 		}
 		for item, files := range r.Files {
 			for _, f := range files {
-				er.Files[item] = append(er.Files[item], evidenceFile{FileID: f.ID, FileName: f.Name, Size: f.Size, ContentType: f.ContentType, SHA256: f.SHA256})
+				er.Files[item] = append(er.Files[item], evidenceFileOf(f))
 			}
 		}
-		info.EvidenceRounds = append(info.EvidenceRounds, er)
-	}
+		return er
+	})
 	return info, nil
 }
 
@@ -216,7 +162,7 @@ func uploadDeliveryEvidenceFile(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return evidenceFile{FileID: f.ID, FileName: f.Name, Size: f.Size, ContentType: f.ContentType, SHA256: f.SHA256}, nil
+	return evidenceFileOf(f), nil
 }
 
 // evidenceReq is the body of SubmitDeliveryEvidence.
@@ -261,22 +207,6 @@ func submitDeliveryEvidence(c *Call) (any, error) {
 	})
 }
 
-// samplingInfo is what a partner needs to re-check its project's draw.
-type samplingInfo struct {
-	ProjectID        string `json:"project_id"`
-	RunCode          string `json:"run_code"`
-	RunAt            string `json:"run_at"`
-	RateBP           int    `json:"rate_bp"`
-	Seed             string `json:"seed"`
-	CandidateCount   int    `json:"candidate_count"`
-	CandidatesSHA256 string `json:"candidates_sha256"`
-	DrawnCount       int    `json:"drawn_count"`
-	ProjectScore     string `json:"project_score"`
-	CutoffScore      string `json:"cutoff_score"`
-	Drawn            bool   `json:"drawn"`
-	Verified         bool   `json:"verified"`
-}
-
 // errNotSampledYet answers ShowDeliverySampling for a project no run has
 // taken yet.
 func errNotSampledYet() error {
@@ -304,7 +234,7 @@ func showDeliverySampling(c *Call) (any, error) {
 	}
 	check := checkRun(r)
 	score := delivery.Score(r.Seed, p.ID)
-	return samplingInfo{ProjectID: p.ID, RunCode: r.Code, RunAt: formatTime(r.CreatedAt), RateBP: r.RateBP, Seed: r.Seed,
+	return client.DeliverySampling{ProjectID: p.ID, RunCode: r.Code, RunAt: formatTime(r.CreatedAt), RateBP: r.RateBP, Seed: r.Seed,
 		CandidateCount: r.CandidateCount(), CandidatesSHA256: r.CandidatesSHA256, DrawnCount: r.DrawnCount(),
 		ProjectScore: score, CutoffScore: check.cutoff, Drawn: r.Drew(p.ID), Verified: check.verified}, nil
 }
