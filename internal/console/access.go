@@ -17,6 +17,7 @@ import (
 	"partnercenter/internal/partner"
 	"partnercenter/internal/platform/apperr"
 	"partnercenter/internal/platform/i18n"
+	"partnercenter/internal/sso"
 	"partnercenter/internal/store"
 )
 
@@ -72,6 +73,8 @@ type accessView struct {
 	Registration *access.Registration
 	Keys         []keyRow
 	MaxKeys      int
+	// SSO is what the partner gives its IdP, once metadata is uploaded.
+	SSO *sso.SP
 }
 
 func (h *handler) accessPage(c *call) error {
@@ -83,6 +86,10 @@ func (h *handler) accessPage(c *call) error {
 	v := accessView{Partner: p, MaxKeys: access.MaxKeys}
 	if v.Registration, err = access.GetRegistration(ctx, q, p.ID); err != nil && !errors.Is(err, access.ErrNotConfigured) {
 		return err
+	}
+	if v.Registration != nil && v.Registration.IdPMetadata != "" && p.XAccountType != "" {
+		sp := c.spOf(p.XAccountType)
+		v.SSO = &sp
 	}
 	keys, err := access.ListKeys(ctx, q, p.ID)
 	if err != nil {

@@ -69,6 +69,8 @@ func (h *handler) routesTable() {
 	h.public("POST /console/signin", h.signIn)
 	h.public("POST /console/signout", h.signOut)
 	h.public("POST /console/locale", h.setLocale)
+	// 企业单点登录 through a partner's SAML identity provider (sso.go).
+	h.ssoRoutes()
 
 	h.page("GET /console/{$}", anyone, h.start)
 	h.page("GET /console/password", anyone, h.passwordPage)
