@@ -33,7 +33,10 @@ type handler struct {
 	// routes maps the path of every registered page to the permissions that
 	// open it; the navigation shows an entry only when its path is here.
 	routes map[string][]auth.Permission
-	cop    *http.CrossOriginProtection
+	// registered lists every route that page and public register, GET and
+	// POST alike, in registration order: what the isolation tests walk.
+	registered []registration
+	cop        *http.CrossOriginProtection
 	// assetVersion changes whenever an asset does, so that assets can be
 	// cached for a year and still never be stale.
 	assetVersion string
@@ -200,6 +203,15 @@ func (h *handler) routesTable() {
 
 func perms(p ...auth.Permission) []auth.Permission { return p }
 
+// registration is one console route as registered: its pattern ("METHOD
+// /path", or a bare path for any method), the permissions that open it and
+// whether it needs a session.
+type registration struct {
+	pattern  string
+	need     []auth.Permission
+	required bool
+}
+
 // page registers a route for signed-in users holding one of perms (any
 // signed-in user when perms is empty).
 func (h *handler) page(pattern string, need []auth.Permission, fn func(*call) error) {
@@ -216,6 +228,7 @@ func (h *handler) public(pattern string, fn func(*call) error) { h.handle(patter
 // handle registers a console route behind the cross-origin protection, which
 // refuses a state-changing request that another site's page sends.
 func (h *handler) handle(pattern string, required bool, need []auth.Permission, fn func(*call) error) {
+	h.registered = append(h.registered, registration{pattern: pattern, need: need, required: required})
 	h.mux.Handle(pattern, h.cop.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.serve(w, r, required, need, fn)
 	})))
