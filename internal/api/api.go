@@ -20,11 +20,10 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"partnercenter/internal/app"
 	"partnercenter/internal/auth"
 	"partnercenter/internal/partner"
+	"partnercenter/internal/ratelimit"
 )
 
 // Route is one operation of the API. Mount registers each on the mux; the
@@ -49,8 +48,10 @@ type Route struct {
 // Config holds the API's tunables.
 type Config struct {
 	// RateLimit is the sustained number of requests per second one access
-	// key may make to one operation on one node, for operations without a
-	// documented rate of their own; 0 or less turns every limit off.
+	// key may make to one operation, for operations without a documented
+	// rate of their own; 0 or less turns every limit off. On PostgreSQL
+	// the nodes share the count (internal/ratelimit); on SQLite the one
+	// node counts in memory.
 	RateLimit float64
 	// RateLimits overrides the rate of single operations, by operation id;
 	// 0 lifts an operation's limit.
@@ -188,10 +189,13 @@ type service struct {
 	touched map[string]time.Time // AK → when this node last recorded its use
 
 	moves *moveBatcher // 拨款 and 回收 applied together (move_batch.go)
+
+	limiter ratelimit.Limiter // per access key and operation, shared by the nodes on PostgreSQL
 }
 
 func newService(a *app.App, cfg Config) *service {
-	return &service{app: a, cfg: cfg, touched: map[string]time.Time{}, moves: &moveBatcher{db: a.DB}}
+	return &service{app: a, cfg: cfg, touched: map[string]time.Time{}, moves: &moveBatcher{db: a.DB},
+		limiter: ratelimit.New(a.DB, a.Metrics, a.Log)}
 }
 
 // Call is what a handler receives: the verified caller and the request.
@@ -215,8 +219,8 @@ type Call struct {
 // shares, in this order: body limit, signature and key (access.go), the
 // key's scope, rate limit, permission, replay, Idempotency-Key.
 func (s *service) operation(rt Route) http.Handler {
-	limiters := &keyLimiters{}
-	limiters.rate, limiters.burst = s.cfg.rateOf(rt)
+	var limit ratelimit.Limit
+	limit.Rate, limit.Burst = s.cfg.rateOf(rt)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
 			if v := recover(); v != nil {
@@ -240,8 +244,8 @@ func (s *service) operation(rt Route) http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		if !limiters.allow(c.Principal.AccessKeyID) {
-			w.Header().Set("Retry-After", "1")
+		if ok, wait := s.allow(r, c, rt.OperationID, limit); !ok {
+			w.Header().Set("Retry-After", strconv.FormatInt(retryAfterSeconds(wait), 10))
 			s.writeError(w, r, apiError("APIGW.0308", "api.rate_limited", "too many requests for %s with access key %s; retry after a pause",
 				rt.OperationID, c.Principal.AccessKeyID))
 			return
@@ -291,23 +295,21 @@ func (f *fileAnswer) write(w http.ResponseWriter) {
 	_, _ = w.Write(f.Body)
 }
 
-// keyLimiters are one operation's rate limiters, one per access key.
-type keyLimiters struct {
-	rate  float64 // 0: no limit
-	burst int
-	m     sync.Map // AK → *rate.Limiter
+// allow applies the limit of the caller's access key on an operation.
+func (s *service) allow(r *http.Request, c *Call, operation string, l ratelimit.Limit) (bool, time.Duration) {
+	if l.Rate <= 0 {
+		return true, 0
+	}
+	return s.limiter.Allow(r.Context(), c.Principal.AccessKeyID, operation, l)
 }
 
-// allow applies the limit of one key on this operation.
-func (k *keyLimiters) allow(ak string) bool {
-	if k.rate <= 0 {
-		return true
+// retryAfterSeconds is Retry-After's whole seconds: rounded up, at least 1.
+func retryAfterSeconds(d time.Duration) int64 {
+	n := int64(d / time.Second)
+	if d%time.Second > 0 {
+		n++
 	}
-	l, ok := k.m.Load(ak)
-	if !ok {
-		l, _ = k.m.LoadOrStore(ak, rate.NewLimiter(rate.Limit(k.rate), k.burst))
-	}
-	return l.(*rate.Limiter).Allow()
+	return max(1, n)
 }
 
 // render turns a handler's result into status and body.

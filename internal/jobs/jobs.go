@@ -26,6 +26,7 @@ import (
 	"partnercenter/internal/funds"
 	"partnercenter/internal/ledger"
 	"partnercenter/internal/platform/metrics"
+	"partnercenter/internal/ratelimit"
 	"partnercenter/internal/store"
 	"partnercenter/internal/webhook"
 )
@@ -216,9 +217,9 @@ func (w *byIDWorker[T]) Timeout(*river.Job[T]) time.Duration { return w.timeout 
 
 // HousekeepingArgs is the minutely sweep: holds past their timeout are
 // released, coupons activate and expire on time (quotas too), expired
-// export files and old form tokens are removed, unpaid orders time out and
-// resources expire, reviews past their SLA are rejected and HO offers
-// expire.
+// export files, old form tokens and refilled API rate-limit buckets are
+// removed, unpaid orders time out and resources expire, reviews past their
+// SLA are rejected and HO offers expire.
 type HousekeepingArgs struct{}
 
 func (HousekeepingArgs) Kind() string { return "housekeeping" }
@@ -259,6 +260,7 @@ func (w *housekeepingWorker) Work(ctx context.Context, job *river.Job[Housekeepi
 	}
 	idemkeys.Sweep(ctx, w.db, w.log)
 	access.SweepSignatures(ctx, w.db, w.log)
+	ratelimit.Sweep(ctx, w.db, w.log)
 	if err == nil && voided+coupons+int(removed) > 0 {
 		w.log.Info("housekeeping", "holds_released", voided, "coupon_changes", coupons, "exports_removed", removed)
 	}
