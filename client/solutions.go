@@ -30,21 +30,21 @@ const (
 type Solution struct {
 	SolutionID   string             `json:"solution_id"`
 	Name         string             `json:"name"`
-	Industry     string             `json:"industry"`
+	Industry     string             `json:"industry,omitempty"`
 	Description  string             `json:"description"`
 	Status       string             `json:"status"`
 	Editable     bool               `json:"editable"`
 	CanSubmit    bool               `json:"can_submit"`
-	ReturnReason string             `json:"return_reason"`
+	ReturnReason string             `json:"return_reason,omitempty"`
 	AwaitingPSA  bool               `json:"awaiting_psa"`
-	SubmittedAt  string             `json:"submitted_at"`
-	ApprovedAt   string             `json:"approved_at"`
-	PublishedAt  string             `json:"published_at"`
+	SubmittedAt  string             `json:"submitted_at,omitempty"`
+	ApprovedAt   string             `json:"approved_at,omitempty"`
+	PublishedAt  string             `json:"published_at,omitempty"`
 	CreatedBy    string             `json:"created_by"`
 	CreatedAt    string             `json:"created_at"`
 	UpdatedAt    string             `json:"updated_at"`
-	Materials    []SolutionMaterial `json:"materials"`
-	History      []SolutionEvent    `json:"history"`
+	Materials    []SolutionMaterial `json:"materials,omitempty"`
+	History      []SolutionEvent    `json:"history,omitempty"`
 }
 
 // SolutionMaterial is the metadata of a solution's file.
@@ -70,9 +70,9 @@ type SolutionEvent struct {
 	At         string `json:"at"`
 	Actor      string `json:"actor"`
 	Action     string `json:"action"`
-	FromStatus string `json:"from_status"`
-	ToStatus   string `json:"to_status"`
-	Comment    string `json:"comment"`
+	FromStatus string `json:"from_status,omitempty"`
+	ToStatus   string `json:"to_status,omitempty"`
+	Comment    string `json:"comment,omitempty"`
 }
 
 // SolutionFields are a solution's fields; on an update, nil keeps a value.

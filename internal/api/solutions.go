@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 
+	"partnercenter/client"
 	"partnercenter/internal/auth"
 	"partnercenter/internal/solution"
 	"partnercenter/internal/store"
@@ -47,105 +48,44 @@ func (c *Call) pathID(name string) (string, error) {
 	return id, nil
 }
 
-// solutionInfo is a solution as the API answers it; ShowSolution adds its
-// materials and history.
-type solutionInfo struct {
-	SolutionID   string             `json:"solution_id"`
-	Name         string             `json:"name"`
-	Industry     string             `json:"industry,omitempty"`
-	Description  string             `json:"description"`
-	Status       string             `json:"status"`
-	Editable     bool               `json:"editable"`
-	CanSubmit    bool               `json:"can_submit"`
-	ReturnReason string             `json:"return_reason,omitempty"`
-	AwaitingPSA  bool               `json:"awaiting_psa"`
-	SubmittedAt  string             `json:"submitted_at,omitempty"`
-	ApprovedAt   string             `json:"approved_at,omitempty"`
-	PublishedAt  string             `json:"published_at,omitempty"`
-	CreatedBy    string             `json:"created_by"`
-	CreatedAt    string             `json:"created_at"`
-	UpdatedAt    string             `json:"updated_at"`
-	Materials    []solutionMaterial `json:"materials,omitempty"`
-	History      []solutionEvent    `json:"history,omitempty"`
-}
-
-// solutionMaterial is the metadata of one of a solution's files.
-type solutionMaterial struct {
-	MaterialID  string `json:"material_id"`
-	Kind        string `json:"kind"`
-	FileName    string `json:"file_name"`
-	Size        int64  `json:"size"`
-	ContentType string `json:"content_type"`
-	CreatedBy   string `json:"created_by"`
-	CreatedAt   string `json:"created_at"`
-}
-
-// solutionEvent is one entry of a solution's status history.
-type solutionEvent struct {
-	At         string `json:"at"`
-	Actor      string `json:"actor"`
-	Action     string `json:"action"`
-	FromStatus string `json:"from_status,omitempty"`
-	ToStatus   string `json:"to_status,omitempty"`
-	Comment    string `json:"comment,omitempty"`
-}
-
-func solutionInfoOf(s *solution.Solution) solutionInfo {
-	return solutionInfo{SolutionID: s.ID, Name: s.Name, Industry: s.Industry, Description: s.Description, Status: s.Status,
+// solutionInfoOf is a solution as the API answers it; ShowSolution adds
+// its materials and history.
+func solutionInfoOf(s *solution.Solution) client.Solution {
+	return client.Solution{SolutionID: s.ID, Name: s.Name, Industry: s.Industry, Description: s.Description, Status: s.Status,
 		Editable: solution.Editable(s.Status), CanSubmit: slices.Contains(solution.Actions(solution.Partner, s.Status), solution.Submit),
 		ReturnReason: s.ReturnReason, AwaitingPSA: s.AwaitingPSA, SubmittedAt: formatTime(s.SubmittedAt), ApprovedAt: formatTime(s.ApprovedAt),
 		PublishedAt: formatTime(s.PublishedAt), CreatedBy: s.CreatedBy, CreatedAt: formatTime(s.CreatedAt), UpdatedAt: formatTime(s.UpdatedAt)}
 }
 
-func materialOf(f solution.File) solutionMaterial {
-	return solutionMaterial{MaterialID: f.ID, Kind: f.Kind, FileName: f.Name, Size: f.Size, ContentType: f.ContentType,
+// materialOf is the metadata of one of a solution's files.
+func materialOf(f solution.File) client.SolutionMaterial {
+	return client.SolutionMaterial{MaterialID: f.ID, Kind: f.Kind, FileName: f.Name, Size: f.Size, ContentType: f.ContentType,
 		CreatedBy: f.CreatedBy, CreatedAt: formatTime(f.CreatedAt)}
-}
-
-// listSolutionsResponse is one page of solutions.
-type listSolutionsResponse struct {
-	TotalCount int            `json:"total_count"`
-	Solutions  []solutionInfo `json:"solutions"`
 }
 
 // listSolutions is ListSolutions: the caller's solutions, the latest change
 // first, filtered by status and part of the name as the console's list.
 func listSolutions(c *Call) (any, error) {
-	vals, err := c.queryStrings(100, "status", "name")
+	vals, err := c.queryFilter(100, []string{"status", "name"}, map[string][]string{"status": solution.Statuses})
 	if err != nil {
 		return nil, err
 	}
-	if err := enumParam("status", vals[0], solution.Statuses); err != nil {
-		return nil, err
-	}
-	p, err := c.queryPaging(10, 100)
+	f := solution.Filter{Viewer: c.solutionActor().Viewer(), Status: vals[0], Name: vals[1]}
+	rows, total, err := pagedList(c, 10, 100, func(offset, limit int) ([]*solution.Solution, int, error) {
+		f.Offset, f.Limit = offset, limit
+		return solution.List(c.ctx(), c.reader(), f)
+	}, solutionInfoOf)
 	if err != nil {
 		return nil, err
 	}
-	list, total, err := solution.List(c.ctx(), c.reader(), solution.Filter{Viewer: c.solutionActor().Viewer(), Status: vals[0], Name: vals[1],
-		Offset: p.Offset, Limit: p.Limit})
-	if err != nil {
-		return nil, err
-	}
-	out := listSolutionsResponse{TotalCount: total, Solutions: make([]solutionInfo, 0, len(list))}
-	for _, s := range list {
-		out.Solutions = append(out.Solutions, solutionInfoOf(s))
-	}
-	return out, nil
+	return client.SolutionList{TotalCount: total, Solutions: rows}, nil
 }
 
-// solutionReq is the body of CreateSolution and UpdateSolution; on an
-// update, an absent field keeps its value.
-type solutionReq struct {
-	Name        *string `json:"name"`
-	Industry    *string `json:"industry"`
-	Description *string `json:"description"`
-}
-
-// apply overlays the request on f. The lengths and the industry are the
-// solution package's to check, so that the API refuses what the console
-// refuses, with the same field.
-func (r *solutionReq) apply(f *solution.Fields) {
+// applySolutionFields overlays the body of CreateSolution or
+// UpdateSolution on f: on an update, an absent field keeps its value. The
+// lengths and the industry are the solution package's to check, so that
+// the API refuses what the console refuses, with the same field.
+func applySolutionFields(r client.SolutionFields, f *solution.Fields) {
 	for _, s := range []struct{ v, dst *string }{{r.Name, &f.Name}, {r.Industry, &f.Industry}, {r.Description, &f.Description}} {
 		if s.v != nil {
 			*s.dst = *s.v
@@ -155,12 +95,12 @@ func (r *solutionReq) apply(f *solution.Fields) {
 
 // createSolution is CreateSolution: a draft (草稿) of the caller.
 func createSolution(c *Call) (any, error) {
-	var req solutionReq
+	var req client.SolutionFields
 	if err := c.Decode(&req); err != nil {
 		return nil, err
 	}
 	var f solution.Fields
-	req.apply(&f)
+	applySolutionFields(req, &f)
 	return c.InTx(func(tx *store.Tx) (any, error) {
 		s, err := solution.Create(c.ctx(), tx, c.solutionActor(), f)
 		if err != nil {
@@ -177,7 +117,7 @@ func updateSolution(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var req solutionReq
+	var req client.SolutionFields
 	if err := c.Decode(&req); err != nil {
 		return nil, err
 	}
@@ -188,7 +128,7 @@ func updateSolution(c *Call) (any, error) {
 			return nil, err
 		}
 		f := solution.Fields{Name: cur.Name, Industry: cur.Industry, Description: cur.Description}
-		req.apply(&f)
+		applySolutionFields(req, &f)
 		s, err := solution.Update(c.ctx(), tx, a, id, f)
 		if err != nil {
 			return nil, err
@@ -257,38 +197,20 @@ func showSolution(c *Call) (any, error) {
 		return nil, err
 	}
 	info := solutionInfoOf(s)
-	info.Materials = make([]solutionMaterial, 0, len(files))
-	for _, f := range files {
-		info.Materials = append(info.Materials, materialOf(f))
-	}
-	info.History = make([]solutionEvent, 0, len(events))
-	for _, e := range events {
-		ev := solutionEvent{At: formatTime(e.At), Actor: e.Actor, Action: e.Action, Comment: e.Comment}
+	info.Materials = answersOf(files, materialOf)
+	info.History = answersOf(events, func(e solution.Event) client.SolutionEvent {
+		ev := client.SolutionEvent{At: formatTime(e.At), Actor: e.Actor, Action: e.Action, Comment: e.Comment}
 		if e.From != e.To {
 			ev.FromStatus, ev.ToStatus = e.From, e.To
 		}
-		info.History = append(info.History, ev)
-	}
+		return ev
+	})
 	return info, nil
 }
 
-// solutionMessage is one message of a solution's PSA assistance thread.
-type solutionMessage struct {
-	MessageID string `json:"message_id"`
-	Side      string `json:"side"`
-	Author    string `json:"author"`
-	Body      string `json:"body"`
-	CreatedAt string `json:"created_at"`
-}
-
-func messageOf(m solution.Message) solutionMessage {
-	return solutionMessage{MessageID: m.ID, Side: string(m.Side), Author: m.Author, Body: m.Body, CreatedAt: formatTime(m.CreatedAt)}
-}
-
-// listSolutionMessagesResponse is a solution's whole thread.
-type listSolutionMessagesResponse struct {
-	AwaitingPSA bool              `json:"awaiting_psa"`
-	Messages    []solutionMessage `json:"messages"`
+// messageOf is one message of a solution's PSA assistance thread.
+func messageOf(m solution.Message) client.SolutionMessage {
+	return client.SolutionMessage{MessageID: m.ID, Side: string(m.Side), Author: m.Author, Body: m.Body, CreatedAt: formatTime(m.CreatedAt)}
 }
 
 // listSolutionMessages is ListSolutionMessages: the PSA assistance thread
@@ -306,11 +228,7 @@ func listSolutionMessages(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := listSolutionMessagesResponse{AwaitingPSA: s.AwaitingPSA, Messages: make([]solutionMessage, 0, len(thread))}
-	for _, m := range thread {
-		out.Messages = append(out.Messages, messageOf(m))
-	}
-	return out, nil
+	return client.SolutionThread{AwaitingPSA: s.AwaitingPSA, Messages: answersOf(thread, messageOf)}, nil
 }
 
 // messageReq is the body of CreateSolutionMessage.

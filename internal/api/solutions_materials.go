@@ -6,6 +6,7 @@ import (
 	"io"
 	"sync"
 
+	"partnercenter/client"
 	"partnercenter/internal/platform/apperr"
 	"partnercenter/internal/solution"
 	"partnercenter/internal/store"
@@ -135,13 +136,6 @@ func (c *Call) discard(ids ...string) {
 	}
 }
 
-// materialContent is a material with its bytes.
-type materialContent struct {
-	solutionMaterial
-	SHA256  string `json:"sha256"`
-	Content []byte `json:"content"` // base64 in JSON
-}
-
 // downloadSolutionMaterial is DownloadSolutionMaterial: one material of
 // one of the caller's solutions, with its bytes.
 func downloadSolutionMaterial(c *Call) (any, error) {
@@ -174,7 +168,7 @@ func downloadSolutionMaterial(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return materialContent{solutionMaterial: materialOf(*f), SHA256: meta.SHA256, Content: content}, nil
+	return client.SolutionMaterialContent{SolutionMaterial: materialOf(*f), SHA256: meta.SHA256, Content: content}, nil
 }
 
 // deleteSolutionMaterial is DeleteSolutionMaterial: a material leaves a
