@@ -87,6 +87,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	hooks := webhook.NewDispatcher(db, sealer, log, hooksCfg)
 	hooks.Start(context.WithoutCancel(ctx))
 
+	if err := startProfiling(log); err != nil {
+		return fmt.Errorf("%s: %w", envPprofAddr, err)
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"strconv"
 	"strings"
 	"unicode"
@@ -445,25 +444,27 @@ func listCustomersBalancesDetail(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := listCustomersBalancesDetailResponse{CustomerBalances: []customerBalancesV2{}}
+	// One query for the customers and one for their accounts, whatever
+	// the number of ids: the answer keeps the request's order.
+	found, err := customer.GetMany(c.ctx(), c.reader(), scope, ids)
+	if err != nil {
+		return nil, err
+	}
+	resale := make([]string, 0, len(ids))
 	seen := map[string]bool{}
 	for _, id := range ids {
-		if seen[id] {
-			continue
+		if cu := found[id]; cu != nil && cu.AssociationType == customer.Resale && !seen[id] {
+			seen[id] = true
+			resale = append(resale, id)
 		}
-		seen[id] = true
-		cu, err := customer.Get(c.ctx(), c.reader(), scope, id)
-		if errors.Is(err, customer.ErrNotFound) || err == nil && cu.AssociationType != customer.Resale {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		_, available, err := funds.CustomerBalance(c.ctx(), c.reader(), id)
-		if err != nil {
-			return nil, err
-		}
-		out.CustomerBalances = append(out.CustomerBalances, customerBalancesV2{CustomerID: id, Amount: yuan(available),
+	}
+	balances, err := funds.CustomerBalances(c.ctx(), c.reader(), resale)
+	if err != nil {
+		return nil, err
+	}
+	out := listCustomersBalancesDetailResponse{CustomerBalances: make([]customerBalancesV2, 0, len(resale))}
+	for _, id := range resale {
+		out.CustomerBalances = append(out.CustomerBalances, customerBalancesV2{CustomerID: id, Amount: yuan(balances[id][1]),
 			Currency: currencyCNY, MeasureID: measureYuan})
 	}
 	return out, nil

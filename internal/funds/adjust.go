@@ -226,11 +226,7 @@ func toPartner(ctx context.Context, tx *store.Tx, partnerID, from string, amount
 // account of a movement, so that the split is decided on balances no
 // concurrent movement can make stale before the transfers apply.
 func lockPartner(ctx context.Context, tx *store.Tx, partnerID, other string) (locked map[string]*ledger.Account, recharge, credit string, err error) {
-	r, err := rechargeAccount(ctx, tx, partnerID)
-	if err != nil {
-		return nil, "", "", err
-	}
-	c, err := creditAccount(ctx, tx, partnerID)
+	r, c, err := openPartnerAccounts(ctx, tx, partnerID)
 	if err != nil {
 		return nil, "", "", err
 	}

@@ -67,11 +67,7 @@ func MoveCustomers(ctx context.Context, tx *store.Tx, moves []CustomerMove) ([]*
 	}
 	var lockIDs []string
 	for partnerID, customerIDs := range byPartner {
-		r, err := rechargeAccount(ctx, tx, partnerID)
-		if err != nil {
-			return nil, nil, err
-		}
-		c, err := creditAccount(ctx, tx, partnerID)
+		r, c, err := openPartnerAccounts(ctx, tx, partnerID)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -202,18 +198,10 @@ func replayMoves(ctx context.Context, tx *store.Tx, ops []adjustment, live []boo
 		return firstOf, nil
 	}
 	in, args := store.InList(clients)
-	if tx.Dialect() == store.Postgres {
-		// This read is planned for its arguments: a prepared statement's
-		// generic plan, made while 调账记录 was small, kept scanning the
-		// whole table as it grew (4 to 7 ms a batch of 16 instead of 0.7)
-		// until an autovacuum ANALYZE happened to replan it.
-		if _, err := tx.ExecContext(ctx, `SET LOCAL plan_cache_mode = force_custom_plan`); err != nil {
-			return nil, err
-		}
-		// The rest of the transaction keeps its cached plans.
-		defer func() { _, _ = tx.ExecContext(ctx, `SET LOCAL plan_cache_mode = auto`) }()
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT client_id, trans_id, request_hash FROM fund_adjustments WHERE client_id IN `+in, args...)
+	// Planned for its arguments: a generic plan made while 调账记录 was
+	// small kept scanning the whole table as it grew (4 to 7 ms a batch of
+	// 16 instead of 0.7) until an autovacuum ANALYZE happened to replan it.
+	rows, err := tx.QueryCustomPlan(ctx, `SELECT client_id, trans_id, request_hash FROM fund_adjustments WHERE client_id IN `+in, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -58,6 +58,28 @@ func providerBank(ctx context.Context, tx *store.Tx) (*ledger.Account, error) {
 	return ledger.Open(ctx, tx, ledger.AccountSpec{Kind: "bank", OwnerType: ownerProvider, OwnerID: "provider", Unbounded: true})
 }
 
+// openPartnerAccounts returns a partner's recharge and credit accounts, opening
+// those not opened yet; one query when both exist, as they do once the
+// partner has had money.
+func openPartnerAccounts(ctx context.Context, tx *store.Tx, partnerID string) (recharge, credit *ledger.Account, err error) {
+	found, err := ledger.FindKinds(ctx, tx, ownerPartner, partnerID, KindRecharge, KindCredit)
+	if err != nil {
+		return nil, nil, err
+	}
+	recharge, credit = found[KindRecharge], found[KindCredit]
+	if recharge == nil {
+		if recharge, err = rechargeAccount(ctx, tx, partnerID); err != nil {
+			return nil, nil, err
+		}
+	}
+	if credit == nil {
+		if credit, err = creditAccount(ctx, tx, partnerID); err != nil {
+			return nil, nil, err
+		}
+	}
+	return recharge, credit, nil
+}
+
 func rechargeAccount(ctx context.Context, tx *store.Tx, partnerID string) (*ledger.Account, error) {
 	return ledger.Open(ctx, tx, ledger.AccountSpec{Kind: KindRecharge, OwnerType: ownerPartner, OwnerID: partnerID, PartnerID: partnerID})
 }
@@ -83,20 +105,16 @@ type Balances struct {
 
 // PartnerBalances returns a partner's balances (zero for accounts not opened yet).
 func PartnerBalances(ctx context.Context, q store.Queryer, partnerID string) (*Balances, error) {
-	b := &Balances{}
-	r, err := ledger.Find(ctx, q, ownerPartner, partnerID, KindRecharge)
-	switch {
-	case err == nil:
-		b.RechargeAccountID, b.Recharge, b.RechargeAvailable = r.ID, r.Balance(), r.Available()
-	case !errors.Is(err, ledger.ErrAccountNotFound):
+	accounts, err := ledger.FindKinds(ctx, q, ownerPartner, partnerID, KindRecharge, KindCredit)
+	if err != nil {
 		return nil, err
 	}
-	c, err := ledger.Find(ctx, q, ownerPartner, partnerID, KindCredit)
-	switch {
-	case err == nil:
+	b := &Balances{}
+	if r := accounts[KindRecharge]; r != nil {
+		b.RechargeAccountID, b.Recharge, b.RechargeAvailable = r.ID, r.Balance(), r.Available()
+	}
+	if c := accounts[KindCredit]; c != nil {
 		b.CreditAccountID, b.CreditLine, b.CreditUsed, b.CreditAvailable = c.ID, c.CreditLimit, -c.Balance(), c.Available()
-	case !errors.Is(err, ledger.ErrAccountNotFound):
-		return nil, err
 	}
 	return b, nil
 }
@@ -111,6 +129,21 @@ func CustomerBalance(ctx context.Context, q store.Queryer, customerID string) (b
 		return 0, 0, err
 	}
 	return a.Balance(), a.Available(), nil
+}
+
+// CustomerBalances is CustomerBalance of many customers in one query: the
+// balance and available amount by customer id; a customer without an
+// account (no money yet) has none and is left out.
+func CustomerBalances(ctx context.Context, q store.Queryer, customerIDs []string) (map[string][2]int64, error) {
+	found, err := ledger.FindMany(ctx, q, ownerCustomer, KindCustomer, customerIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][2]int64, len(found))
+	for id, a := range found {
+		out[id] = [2]int64{a.Balance(), a.Available()}
+	}
+	return out, nil
 }
 
 // Result is the outcome of a money operation.

@@ -172,11 +172,7 @@ func ConfirmUnbind(ctx context.Context, tx *store.Tx, token string) (*UnbindRequ
 		// The whole balance goes back: hold the customer's and the
 		// partner's accounts so that no allocation or reclaim changes the
 		// balance between reading and moving it.
-		recharge, err := rechargeAccount(ctx, tx, r.PartnerID)
-		if err != nil {
-			return nil, err
-		}
-		credit, err := creditAccount(ctx, tx, r.PartnerID)
+		recharge, credit, err := openPartnerAccounts(ctx, tx, r.PartnerID)
 		if err != nil {
 			return nil, err
 		}

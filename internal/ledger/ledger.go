@@ -105,6 +105,30 @@ func Find(ctx context.Context, q store.Queryer, ownerType, ownerID, kind string)
 	return a, err
 }
 
+// FindKinds returns an owner's accounts of the given kinds in one query, by
+// kind; a kind not opened yet is missing from the map.
+func FindKinds(ctx context.Context, q store.Queryer, ownerType, ownerID string, kinds ...string) (map[string]*Account, error) {
+	out := make(map[string]*Account, len(kinds))
+	if len(kinds) == 0 {
+		return out, nil
+	}
+	in, args := store.InList(kinds)
+	rows, err := q.QueryContext(ctx, `SELECT `+accountColumns+` FROM ledger_accounts WHERE owner_type = ? AND owner_id = ? AND kind IN `+in,
+		append([]any{ownerType, ownerID}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[a.Kind] = a
+	}
+	return out, rows.Err()
+}
+
 // Get returns an account by id.
 func Get(ctx context.Context, q store.Queryer, id string) (*Account, error) {
 	a, err := scanAccount(q.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM ledger_accounts WHERE id = ?`, id))

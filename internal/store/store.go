@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	"modernc.org/sqlite"
@@ -230,6 +231,22 @@ func (t *Tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows
 		return rows, translate(err)
 	}
 	rows, err := t.tx.QueryContext(ctx, q, args...)
+	return rows, translate(err)
+}
+
+// QueryCustomPlan is QueryContext for a query PostgreSQL must plan for
+// these arguments' values every time: it is sent as the protocol's unnamed
+// statement, planned, bound and run in one round trip, where a prepared
+// statement would after five runs settle on a generic plan made from what
+// the table looked like then (a plan chosen while a table was small keeps
+// scanning it as it grows, until an ANALYZE happens to replan it). All
+// arguments must be of types that say their own PostgreSQL type (strings,
+// integers, booleans, times). On SQLite it is QueryContext.
+func (t *Tx) QueryCustomPlan(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if t.dialect != Postgres {
+		return t.QueryContext(ctx, q, args...)
+	}
+	rows, err := t.tx.QueryContext(ctx, rebind(t.dialect, q), append([]any{pgx.QueryExecModeExec}, args...)...)
 	return rows, translate(err)
 }
 
