@@ -22,11 +22,16 @@ import (
 // is allowed when max(tat, now) + T − now ≤ burst·T, and then moves tat to
 // max(tat, now) + T; a refused request leaves tat alone. This is the token
 // bucket of golang.org/x/time/rate (full at burst, refilled at rate),
-// written as one number. One INSERT … ON CONFLICT DO UPDATE … RETURNING
-// decides and records: one round trip per request, and the row lock of the
-// upsert serialises a key's concurrent requests, from whichever node. Time
-// is the database's clock_timestamp(), read after the row lock is held, so
-// the nodes' clocks do not matter.
+// written as one number. One statement decides and records: one round trip
+// per request, and the row lock of its upsert serialises a key's
+// concurrent requests, from whichever node. Time is the database's
+// clock_timestamp(), read once the row lock is held, so the nodes' clocks
+// do not matter.
+//
+// A refused request writes nothing (the upsert's WHERE fails; the row is
+// only locked): a client hammering past its limit makes no new row
+// versions, so the versions a long transaction elsewhere keeps from being
+// cleaned up grow at most at the allowed rate.
 type Postgres struct {
 	db      *sql.DB
 	timeout time.Duration
@@ -64,14 +69,22 @@ func NewPostgres(db *store.DB, m *metrics.Metrics, log *slog.Logger) *Postgres {
 }
 
 // takeSQL is the whole decision. $3 is T and $4 the capacity burst·T, both
-// in microseconds; it returns the decision and tat − now.
-const takeSQL = `INSERT INTO api_rate_buckets AS b (key_id, operation, tat, allowed)
-VALUES ($1, $2, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint + $3, true)
-ON CONFLICT (key_id, operation) DO UPDATE SET (tat, allowed) = (
-    SELECT CASE WHEN n.next - n.now <= $4 THEN n.next ELSE b.tat END, n.next - n.now <= $4
-    FROM (SELECT greatest(b.tat, c.now) + $3 AS next, c.now
-          FROM (SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint AS now) c) n)
-RETURNING allowed, tat - (extract(epoch FROM clock_timestamp()) * 1000000)::bigint`
+// in microseconds. A new bucket is allowed; an existing one when
+// tat − now ≤ capacity − T, the condition above. It returns whether the
+// request was allowed and, when not, tat − now as the statement's snapshot
+// has it (NULL if the row is newer than the snapshot): only the wait
+// reported is approximate, never the decision.
+const takeSQL = `WITH up AS (
+    INSERT INTO api_rate_buckets AS b (key_id, operation, tat)
+    VALUES ($1, $2, ` + nowMicros + ` + $3)
+    ON CONFLICT (key_id, operation) DO UPDATE SET tat = greatest(b.tat, ` + nowMicros + `) + $3
+    WHERE b.tat - ` + nowMicros + ` <= $4 - $3
+    RETURNING 1)
+SELECT EXISTS (SELECT FROM up), CASE WHEN EXISTS (SELECT FROM up) THEN NULL
+    ELSE (SELECT tat - ` + nowMicros + ` FROM api_rate_buckets WHERE key_id = $1 AND operation = $2) END`
+
+// nowMicros is the database's clock in microseconds since the epoch.
+const nowMicros = `(extract(epoch FROM clock_timestamp()) * 1000000)::bigint`
 
 // Allow implements Limiter. When the database does not answer within
 // Timeout the request is allowed and counted: an outage of the shared state
@@ -84,7 +97,7 @@ func (p *Postgres) Allow(ctx context.Context, key, operation string, l Limit) (b
 	ctx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
 	var ok bool
-	var ahead int64 // tat − now, microseconds
+	var ahead sql.NullInt64 // tat − now, microseconds
 	if err := p.db.QueryRowContext(ctx, takeSQL, key, operation, interval, capacity).Scan(&ok, &ahead); err != nil {
 		p.failed.Inc()
 		now := time.Now().UnixNano()
@@ -96,8 +109,12 @@ func (p *Postgres) Allow(ctx context.Context, key, operation string, l Limit) (b
 	if ok {
 		return true, 0
 	}
-	// Allowed again once tat + T − capacity is reached.
-	wait := ahead + interval - capacity
+	// Allowed again once tat + T − capacity is reached; without tat, after
+	// one interval.
+	wait := interval
+	if ahead.Valid {
+		wait = ahead.Int64 + interval - capacity
+	}
 	return false, time.Duration(min(max(wait, 1), int64(maxWait/time.Microsecond))) * time.Microsecond
 }
 
@@ -127,9 +144,8 @@ func Sweep(ctx context.Context, db *store.DB, log *slog.Logger) {
 	if db.Dialect != store.Postgres {
 		return
 	}
-	const now = `(extract(epoch FROM clock_timestamp()) * 1000000)::bigint`
 	_, err := db.WriterPool().ExecContext(ctx, `DELETE FROM api_rate_buckets WHERE (key_id, operation) IN
-		(SELECT key_id, operation FROM api_rate_buckets WHERE tat < `+now+` LIMIT 10000) AND tat < `+now)
+		(SELECT key_id, operation FROM api_rate_buckets WHERE tat < `+nowMicros+` LIMIT 10000) AND tat < `+nowMicros)
 	if err != nil {
 		log.Warn("housekeeping: sweeping API rate-limit buckets", "err", err)
 	}

@@ -209,6 +209,46 @@ func TestTwoLimitersOnOneRegistry(t *testing.T) {
 	}
 }
 
+// A refused request leaves the row as it is, no new version of it: a
+// client far past its limit costs the table nothing to clean up. An
+// allowed one makes a new version.
+func TestRefusalsWriteNoRowVersion(t *testing.T) {
+	db := postgresNodes(t, 1)[0]
+	ctx := t.Context()
+	l := ratelimit.New(db, nil, nil)
+	version := func(key string) string {
+		t.Helper()
+		var v string
+		if err := db.WriterPool().QueryRowContext(ctx, `SELECT ctid::text || '/' || xmin::text FROM api_rate_buckets WHERE key_id = $1`, key).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	slow := ratelimit.Limit{Rate: 0.001, Burst: 1}
+	if ok, _ := l.Allow(ctx, "ak", "Op", slow); !ok {
+		t.Fatal("first request refused")
+	}
+	before := version("ak")
+	for range 20 {
+		if ok, _ := l.Allow(ctx, "ak", "Op", slow); ok {
+			t.Fatal("a request past the burst allowed")
+		}
+	}
+	if after := version("ak"); after != before {
+		t.Fatalf("refusals changed the row: %s, then %s", before, after)
+	}
+	fast := ratelimit.Limit{Rate: 1000, Burst: 1}
+	l.Allow(ctx, "ak-fast", "Op", fast)
+	first := version("ak-fast")
+	time.Sleep(5 * time.Millisecond)
+	if ok, _ := l.Allow(ctx, "ak-fast", "Op", fast); !ok {
+		t.Fatal("refused after the refill")
+	}
+	if version("ak-fast") == first {
+		t.Fatal("an allowed request did not record its bucket")
+	}
+}
+
 // The sweep deletes the buckets that have filled up again and keeps the
 // others, whose requests stay refused.
 func TestSweepDeletesRefilledBuckets(t *testing.T) {

@@ -14,12 +14,11 @@ import (
 // the past, so a row whose tat has passed is the same as no row and the
 // housekeeping job deletes it.
 //
-// Every limited request updates its row, so on PostgreSQL the table is
+// Every allowed request updates its row, so on PostgreSQL the table is
 // UNLOGGED: its writes skip the WAL and a commit touching only it does not
 // wait for a flush. After a crash PostgreSQL empties it, which only
-// refills every bucket. Only the tat and the last decision change, no
-// indexed column, and pages keep room (fillfactor 70), so the updates are
-// heap-only. SQLite serves a single node, whose limits stay in memory: the
+// refills every bucket. Only tat changes, no indexed column, and pages keep
+// room (fillfactor 70), so the updates are heap-only. SQLite serves a single node, whose limits stay in memory: the
 // table exists there, empty, so that both schemas are the same.
 func init() {
 	goose.AddNamedMigrationContext("00027_rate_buckets.go", rateBucketsUp, rateBucketsDown)
@@ -28,8 +27,7 @@ func init() {
 const rateBucketsColumns = `(
     key_id    TEXT NOT NULL,
     operation TEXT NOT NULL,
-    tat       BIGINT NOT NULL,   -- theoretical arrival time, microseconds since the epoch (database clock)
-    allowed   BOOLEAN NOT NULL,  -- the last request's decision, returned by the same statement
+    tat       BIGINT NOT NULL, -- theoretical arrival time, microseconds since the epoch (database clock)
     PRIMARY KEY (key_id, operation)
 )`
 
