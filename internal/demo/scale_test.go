@@ -67,6 +67,20 @@ func TestLoadScaled(t *testing.T) {
 		if loaded, _ := demo.Loaded(ctx, db); loaded {
 			t.Fatal("a refused scale loaded the demo")
 		}
+		schema := func() string {
+			t.Helper()
+			q := `SELECT COUNT(*) || ' indexes' FROM sqlite_master WHERE type = 'index'`
+			if db.Dialect == store.Postgres {
+				q = `SELECT (SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema()) || ' indexes, ' ||
+					(SELECT COUNT(*) FROM pg_constraint WHERE contype = 'f' AND connamespace = current_schema()::regnamespace) || ' foreign keys'`
+			}
+			var s string
+			if err := db.Reader().QueryRowContext(ctx, q).Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		schemaBefore := schema()
 		var progress bytes.Buffer
 		counts, err := demo.LoadScaled(ctx, db, sealer, tinyScale, &progress)
 		if err != nil {
@@ -76,6 +90,10 @@ func TestLoadScaled(t *testing.T) {
 			if !strings.Contains(progress.String(), table) {
 				t.Errorf("progress names no %s:\n%s", table, progress.String())
 			}
+		}
+		// The indexes and foreign keys set aside for the bulk load are back.
+		if after := schema(); after != schemaBefore {
+			t.Errorf("schema before the generation: %s; after: %s", schemaBefore, after)
 		}
 		if counts.Partners != 20 || counts.Customers != 900 || counts.Entries != 6000 || counts.Transfers != 3000 || counts.Opportunities != 400 {
 			t.Errorf("counts %+v", counts)
