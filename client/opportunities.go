@@ -59,15 +59,15 @@ type Opportunity struct {
 	OpportunityID     string             `json:"opportunity_id"`
 	Code              string             `json:"code"`
 	Origin            string             `json:"origin"`
-	CustomerID        string             `json:"customer_id"`
-	CustomerName      string             `json:"customer_name"`
-	ProspectName      string             `json:"prospect_name"`
+	CustomerID        string             `json:"customer_id,omitempty"`
+	CustomerName      string             `json:"customer_name,omitempty"`
+	ProspectName      string             `json:"prospect_name,omitempty"`
 	ProjectName       string             `json:"project_name"`
 	Industry          string             `json:"industry"`
-	OfficeID          string             `json:"office_id"`
+	OfficeID          string             `json:"office_id,omitempty"`
 	Products          []string           `json:"products"`
 	EstimatedAmount   json.Number        `json:"estimated_amount"`
-	ExpectedCloseDate string             `json:"expected_close_date"`
+	ExpectedCloseDate string             `json:"expected_close_date,omitempty"`
 	PartnerSolution   string             `json:"partner_solution"`
 	CustomerConsent   bool               `json:"customer_consent"`
 	ContactName       string             `json:"contact_name"`
@@ -75,18 +75,18 @@ type Opportunity struct {
 	Description       string             `json:"description"`
 	ReviewStatus      string             `json:"review_status"`
 	SalesStage        string             `json:"sales_stage"`
-	LostReason        string             `json:"lost_reason"`
-	ReviewerComment   string             `json:"reviewer_comment"`
-	DecisionReason    string             `json:"decision_reason"`
-	SubmittedAt       string             `json:"submitted_at"`
-	ReviewDueAt       string             `json:"review_due_at"`
-	DecidedAt         string             `json:"decided_at"`
-	ApprovedAt        string             `json:"approved_at"`
-	SignedDate        string             `json:"signed_date"`
-	DeliveredDate     string             `json:"delivered_date"`
+	LostReason        string             `json:"lost_reason,omitempty"`
+	ReviewerComment   string             `json:"reviewer_comment,omitempty"`
+	DecisionReason    string             `json:"decision_reason,omitempty"`
+	SubmittedAt       string             `json:"submitted_at,omitempty"`
+	ReviewDueAt       string             `json:"review_due_at,omitempty"`
+	DecidedAt         string             `json:"decided_at,omitempty"`
+	ApprovedAt        string             `json:"approved_at,omitempty"`
+	SignedDate        string             `json:"signed_date,omitempty"`
+	DeliveredDate     string             `json:"delivered_date,omitempty"`
 	CreatedAt         string             `json:"created_at"`
 	UpdatedAt         string             `json:"updated_at"`
-	Timeline          []OpportunityEvent `json:"timeline"`
+	Timeline          []OpportunityEvent `json:"timeline,omitempty"`
 }
 
 // OpportunityEvent is one change in an opportunity's history.
@@ -94,8 +94,8 @@ type OpportunityEvent struct {
 	At      string              `json:"at"`
 	Actor   string              `json:"actor"`
 	Action  string              `json:"action"`
-	Changes []OpportunityChange `json:"changes"`
-	Comment string              `json:"comment"`
+	Changes []OpportunityChange `json:"changes,omitempty"`
+	Comment string              `json:"comment,omitempty"`
 }
 
 // OpportunityChange is one field's value before and after a change.
@@ -207,10 +207,10 @@ const (
 type OpportunityOffer struct {
 	Opportunity
 	ShareStatus   string `json:"share_status"`
-	DeclineReason string `json:"decline_reason"`
+	DeclineReason string `json:"decline_reason,omitempty"`
 	SharedAt      string `json:"shared_at"`
 	ExpiresAt     string `json:"expires_at"`
-	AnsweredAt    string `json:"answered_at"`
+	AnsweredAt    string `json:"answered_at,omitempty"`
 }
 
 // OpportunityOffers is one page of offers and the count of all that match.

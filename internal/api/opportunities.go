@@ -1,10 +1,12 @@
 package api
 
 import (
+	"encoding/json"
 	"maps"
 	"slices"
 	"time"
 
+	"partnercenter/client"
 	"partnercenter/internal/ledger"
 	"partnercenter/internal/opportunity"
 	"partnercenter/internal/platform/apperr"
@@ -102,56 +104,6 @@ func renamed(err error) error {
 	return &c
 }
 
-// opportunityInfo is an opportunity as the API answers it.
-type opportunityInfo struct {
-	OpportunityID     string          `json:"opportunity_id"`
-	Code              string          `json:"code"`
-	Origin            string          `json:"origin"`
-	CustomerID        string          `json:"customer_id,omitempty"`
-	CustomerName      string          `json:"customer_name,omitempty"`
-	ProspectName      string          `json:"prospect_name,omitempty"`
-	ProjectName       string          `json:"project_name"`
-	Industry          string          `json:"industry"`
-	OfficeID          string          `json:"office_id,omitempty"`
-	Products          []string        `json:"products"`
-	EstimatedAmount   yuan            `json:"estimated_amount"`
-	ExpectedCloseDate string          `json:"expected_close_date,omitempty"`
-	PartnerSolution   string          `json:"partner_solution"`
-	CustomerConsent   bool            `json:"customer_consent"`
-	ContactName       string          `json:"contact_name"`
-	ContactPhone      string          `json:"contact_phone"`
-	Description       string          `json:"description"`
-	ReviewStatus      string          `json:"review_status"`
-	SalesStage        string          `json:"sales_stage"`
-	LostReason        string          `json:"lost_reason,omitempty"`
-	ReviewerComment   string          `json:"reviewer_comment,omitempty"`
-	DecisionReason    string          `json:"decision_reason,omitempty"`
-	SubmittedAt       string          `json:"submitted_at,omitempty"`
-	ReviewDueAt       string          `json:"review_due_at,omitempty"`
-	DecidedAt         string          `json:"decided_at,omitempty"`
-	ApprovedAt        string          `json:"approved_at,omitempty"`
-	SignedDate        string          `json:"signed_date,omitempty"`
-	DeliveredDate     string          `json:"delivered_date,omitempty"`
-	CreatedAt         string          `json:"created_at"`
-	UpdatedAt         string          `json:"updated_at"`
-	Timeline          []timelineEvent `json:"timeline,omitempty"`
-}
-
-// timelineEvent is one change in an opportunity's history.
-type timelineEvent struct {
-	At      string           `json:"at"`
-	Actor   string           `json:"actor"`
-	Action  string           `json:"action"`
-	Changes []timelineChange `json:"changes,omitempty"`
-	Comment string           `json:"comment,omitempty"`
-}
-
-type timelineChange struct {
-	Field  string `json:"field"`
-	Before string `json:"before"`
-	After  string `json:"after"`
-}
-
 // day writes a time as its date in the billing calendar (UTC+8).
 func day(t time.Time) string {
 	if t.IsZero() {
@@ -160,14 +112,18 @@ func day(t time.Time) string {
 	return t.In(ledger.BillingZone).Format(dateLayout)
 }
 
-func infoOf(o *opportunity.Opportunity) opportunityInfo {
+// number writes fen as yuan with two decimals, a JSON number (1234.50).
+func number(fen int64) json.Number { return json.Number(yuanText(fen)) }
+
+// infoOf is an opportunity as the API answers it.
+func infoOf(o *opportunity.Opportunity) client.Opportunity {
 	products := o.Products
 	if products == nil {
 		products = []string{}
 	}
-	return opportunityInfo{OpportunityID: o.ID, Code: o.Code, Origin: o.Origin, CustomerID: o.CustomerID, CustomerName: o.CustomerName,
+	return client.Opportunity{OpportunityID: o.ID, Code: o.Code, Origin: o.Origin, CustomerID: o.CustomerID, CustomerName: o.CustomerName,
 		ProspectName: o.ProspectName, ProjectName: o.ProjectName, Industry: o.Industry, OfficeID: o.OfficeID, Products: products,
-		EstimatedAmount: yuan(o.Amount), ExpectedCloseDate: day(o.ExpectedClose), PartnerSolution: o.PartnerSolution,
+		EstimatedAmount: number(o.Amount), ExpectedCloseDate: day(o.ExpectedClose), PartnerSolution: o.PartnerSolution,
 		CustomerConsent: o.CustomerConsent, ContactName: o.ContactName, ContactPhone: o.ContactPhone, Description: o.Description,
 		ReviewStatus: o.ReviewStatus, SalesStage: o.SalesStage, LostReason: o.LostReason, ReviewerComment: o.ReviewerComment,
 		DecisionReason: o.DecisionReason, SubmittedAt: formatTime(o.SubmittedAt), ReviewDueAt: formatTime(o.ReviewDueAt),
@@ -289,78 +245,42 @@ func showOpportunity(c *Call) (any, error) {
 		return nil, err
 	}
 	info := infoOf(o)
-	info.Timeline = make([]timelineEvent, 0, len(events))
-	for _, e := range events {
-		ev := timelineEvent{At: formatTime(e.At), Actor: e.Actor, Action: e.Action, Comment: e.Comment}
+	info.Timeline = answersOf(events, func(e opportunity.Event) client.OpportunityEvent {
+		ev := client.OpportunityEvent{At: formatTime(e.At), Actor: e.Actor, Action: e.Action, Comment: e.Comment}
 		for _, field := range slices.Sorted(maps.Keys(e.Changes)) {
 			ch := e.Changes[field]
 			name := field
 			if n := apiFields[field]; n != "" {
 				name = n
 			}
-			ev.Changes = append(ev.Changes, timelineChange{Field: name, Before: ch[0], After: ch[1]})
+			ev.Changes = append(ev.Changes, client.OpportunityChange{Field: name, Before: ch[0], After: ch[1]})
 		}
-		info.Timeline = append(info.Timeline, ev)
-	}
+		return ev
+	})
 	return info, nil
-}
-
-// listOpportunitiesResponse is one page of opportunities.
-type listOpportunitiesResponse struct {
-	TotalCount    int               `json:"total_count"`
-	Opportunities []opportunityInfo `json:"opportunities"`
-}
-
-// enumParam checks an optional value against the domain's list.
-func enumParam(field, v string, allowed []string) error {
-	if v != "" && !slices.Contains(allowed, v) {
-		return fieldError("CBC.0100", field, "api.enum", "must be one of %v, not %q", allowed, v)
-	}
-	return nil
 }
 
 // listOpportunities is ListOpportunities: one page of the caller's
 // opportunities, newest first, with the count of all that match.
 func listOpportunities(c *Call) (any, error) {
-	vals, err := c.queryStrings(100, "origin", "review_status", "sales_stage", "industry", "query", "created_from", "created_to")
+	vals, err := c.queryFilter(100, []string{"origin", "review_status", "sales_stage", "industry", "query", "created_from", "created_to"},
+		map[string][]string{"origin": {opportunity.PO, opportunity.HO}, "review_status": opportunity.ReviewStatuses,
+			"sales_stage": opportunity.SalesStages, "industry": opportunity.Industries})
 	if err != nil {
 		return nil, err
 	}
 	f := opportunity.Filter{Viewer: c.viewer(), Origin: vals[0], ReviewStatus: vals[1], SalesStage: vals[2], Industry: vals[3], Query: vals[4]}
-	for _, e := range []struct {
-		field, v string
-		allowed  []string
-	}{{"origin", f.Origin, []string{opportunity.PO, opportunity.HO}}, {"review_status", f.ReviewStatus, opportunity.ReviewStatuses},
-		{"sales_stage", f.SalesStage, opportunity.SalesStages}, {"industry", f.Industry, opportunity.Industries}} {
-		if err := enumParam(e.field, e.v, e.allowed); err != nil {
-			return nil, err
-		}
-	}
 	if f.CreatedFrom, f.CreatedTo, err = timeRange("created_from", &vals[5], "created_to", &vals[6]); err != nil {
 		return nil, err
 	}
-	p, err := c.queryPaging(10, opportunity.MaxPage)
+	rows, total, err := pagedList(c, 10, opportunity.MaxPage, func(offset, limit int) ([]*opportunity.Opportunity, int, error) {
+		f.Offset, f.Limit = offset, limit
+		return opportunity.List(c.ctx(), c.reader(), f)
+	}, infoOf)
 	if err != nil {
 		return nil, err
 	}
-	f.Offset, f.Limit = p.Offset, p.Limit
-	list, total, err := opportunity.List(c.ctx(), c.reader(), f)
-	if err != nil {
-		return nil, err
-	}
-	out := listOpportunitiesResponse{TotalCount: total, Opportunities: make([]opportunityInfo, 0, len(list))}
-	for _, o := range list {
-		out.Opportunities = append(out.Opportunities, infoOf(o))
-	}
-	return out, nil
-}
-
-// stageReq is the body of SetOpportunityStage.
-type stageReq struct {
-	Stage      *string `json:"stage"`
-	LostReason *string `json:"lost_reason"`
-	SignedDate *string `json:"signed_date"`
-	Comment    *string `json:"comment"`
+	return client.Opportunities{TotalCount: total, Opportunities: rows}, nil
 }
 
 // setOpportunityStage is SetOpportunityStage: an approved PO or accepted HO
@@ -370,11 +290,11 @@ func setOpportunityStage(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var req stageReq
+	var req client.StageChange
 	if err := c.Decode(&req); err != nil {
 		return nil, err
 	}
-	ch := opportunity.StageChange{Stage: strOr(req.Stage), LostReason: strOr(req.LostReason), Comment: strOr(req.Comment)}
+	ch := opportunity.StageChange{Stage: req.Stage, LostReason: req.LostReason, Comment: req.Comment}
 	if ch.Stage == "" {
 		return nil, fieldError("CBC.0100", "stage", "api.enum", "must be one of %v", opportunity.SalesStages)
 	}
@@ -384,7 +304,7 @@ func setOpportunityStage(c *Call) (any, error) {
 	if err := enumParam("lost_reason", ch.LostReason, opportunity.LostReasons); err != nil {
 		return nil, err
 	}
-	if ch.SignedAt, err = billingDate("signed_date", strOr(req.SignedDate)); err != nil {
+	if ch.SignedAt, err = billingDate("signed_date", req.SignedDate); err != nil {
 		return nil, err
 	}
 	return c.InTx(func(tx *store.Tx) (any, error) {
@@ -425,23 +345,6 @@ func markOpportunityDelivered(c *Call) (any, error) {
 	})
 }
 
-// offerInfo is an HO offered to the caller: the customer's contact details
-// are empty until the caller accepts it.
-type offerInfo struct {
-	opportunityInfo
-	ShareStatus   string `json:"share_status"`
-	DeclineReason string `json:"decline_reason,omitempty"`
-	SharedAt      string `json:"shared_at"`
-	ExpiresAt     string `json:"expires_at"`
-	AnsweredAt    string `json:"answered_at,omitempty"`
-}
-
-// listOpportunityOffersResponse is one page of offers.
-type listOpportunityOffersResponse struct {
-	TotalCount int         `json:"total_count"`
-	Offers     []offerInfo `json:"offers"`
-}
-
 var shareStatuses = []string{opportunity.ShareOffered, opportunity.ShareAccepted, opportunity.ShareRejected,
 	opportunity.ShareExpired, opportunity.ShareWithdrawn}
 
@@ -449,43 +352,39 @@ var shareStatuses = []string{opportunity.ShareOffered, opportunity.ShareAccepted
 // caller, most recently shared first. An offer past its validity reads
 // expired.
 func listOpportunityOffers(c *Call) (any, error) {
-	status, err := c.queryString("share_status", 32)
+	vals, err := c.queryFilter(32, []string{"share_status"}, map[string][]string{"share_status": shareStatuses})
 	if err != nil {
 		return nil, err
 	}
-	if err := enumParam("share_status", status, shareStatuses); err != nil {
-		return nil, err
-	}
-	p, err := c.queryPaging(10, 100)
-	if err != nil {
-		return nil, err
-	}
-	stored := status
-	if status == opportunity.ShareExpired {
-		stored = "" // offers past their validity may not be marked yet
-	}
-	offers, err := opportunity.Offers(c.ctx(), c.reader(), c.Partner.ID, stored)
-	if err != nil {
-		return nil, err
-	}
-	now := c.s.app.DB.Now()
-	all := make([]offerInfo, 0, len(offers))
-	for _, off := range offers {
-		st := off.Status
-		if st == opportunity.ShareOffered && !now.Before(off.ExpiresAt) {
-			st = opportunity.ShareExpired
+	status := vals[0]
+	rows, total, err := pagedList(c, 10, 100, func(offset, limit int) ([]client.OpportunityOffer, int, error) {
+		stored := status
+		if status == opportunity.ShareExpired {
+			stored = "" // offers past their validity may not be marked yet
 		}
-		if status != "" && st != status {
-			continue
+		offers, err := opportunity.Offers(c.ctx(), c.reader(), c.Partner.ID, stored)
+		if err != nil {
+			return nil, 0, err
 		}
-		all = append(all, offerInfo{opportunityInfo: infoOf(off.Opportunity), ShareStatus: st, DeclineReason: off.Reason,
-			SharedAt: formatTime(off.SharedAt), ExpiresAt: formatTime(off.ExpiresAt), AnsweredAt: formatTime(off.AnsweredAt)})
+		now := c.s.app.DB.Now()
+		var all []client.OpportunityOffer
+		for _, off := range offers {
+			st := off.Status
+			if st == opportunity.ShareOffered && !now.Before(off.ExpiresAt) {
+				st = opportunity.ShareExpired
+			}
+			if status != "" && st != status {
+				continue
+			}
+			all = append(all, client.OpportunityOffer{Opportunity: infoOf(off.Opportunity), ShareStatus: st, DeclineReason: off.Reason,
+				SharedAt: formatTime(off.SharedAt), ExpiresAt: formatTime(off.ExpiresAt), AnsweredAt: formatTime(off.AnsweredAt)})
+		}
+		return all[min(offset, len(all)):min(offset+limit, len(all))], len(all), nil
+	}, func(o client.OpportunityOffer) client.OpportunityOffer { return o })
+	if err != nil {
+		return nil, err
 	}
-	out := listOpportunityOffersResponse{TotalCount: len(all), Offers: []offerInfo{}}
-	if p.Offset < len(all) {
-		out.Offers = all[p.Offset:min(len(all), p.Offset+p.Limit)]
-	}
-	return out, nil
+	return client.OpportunityOffers{TotalCount: total, Offers: rows}, nil
 }
 
 // acceptOpportunityOffer is AcceptOpportunityOffer: the caller takes an
@@ -509,12 +408,6 @@ type declineReq struct {
 	Reason *string `json:"reason"`
 }
 
-// declineOpportunityResponse confirms a declined offer.
-type declineOpportunityResponse struct {
-	OpportunityID string `json:"opportunity_id"`
-	ShareStatus   string `json:"share_status"`
-}
-
 // declineOpportunityOffer is DeclineOpportunityOffer: the caller refuses an
 // offered HO, giving the reason.
 func declineOpportunityOffer(c *Call) (any, error) {
@@ -530,19 +423,8 @@ func declineOpportunityOffer(c *Call) (any, error) {
 		if err := opportunity.Decline(c.ctx(), tx, c.Partner.ID, c.Principal.ActorName(), id, strOr(req.Reason)); err != nil {
 			return nil, err
 		}
-		return declineOpportunityResponse{OpportunityID: id, ShareStatus: opportunity.ShareRejected}, nil
+		return client.DeclinedOffer{OpportunityID: id, ShareStatus: opportunity.ShareRejected}, nil
 	})
-}
-
-// funnelStage is one bar of the pipeline.
-type funnelStage struct {
-	Stage  string `json:"stage"`
-	Count  int    `json:"count"`
-	Amount yuan   `json:"amount"`
-}
-
-type showOpportunityFunnelResponse struct {
-	Stages []funnelStage `json:"stages"`
 }
 
 // showOpportunityFunnel is ShowOpportunityFunnel: the caller's approved POs
@@ -552,9 +434,7 @@ func showOpportunityFunnel(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := showOpportunityFunnelResponse{Stages: make([]funnelStage, len(stages))}
-	for i, s := range stages {
-		out.Stages[i] = funnelStage{Stage: s.Stage, Count: s.Count, Amount: yuan(s.Amount)}
-	}
-	return out, nil
+	return client.Funnel{Stages: answersOf(stages, func(s opportunity.FunnelStage) client.FunnelStage {
+		return client.FunnelStage{Stage: s.Stage, Count: s.Count, Amount: number(s.Amount)}
+	})}, nil
 }

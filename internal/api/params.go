@@ -1,6 +1,7 @@
 package api
 
 import (
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -108,6 +109,14 @@ func (c *Call) queryStrings(maxLen int, names ...string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// enumParam checks an optional value against the domain's list.
+func enumParam(field, v string, allowed []string) error {
+	if v != "" && !slices.Contains(allowed, v) {
+		return fieldError("CBC.0100", field, "api.enum", "must be one of %v, not %q", allowed, v)
+	}
+	return nil
 }
 
 // queryFilter reads a list operation's optional query parameters as
