@@ -2,6 +2,7 @@ package customer
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -63,25 +64,19 @@ func List(ctx context.Context, q store.Queryer, scope Scope, f Filter) ([]*Custo
 		args = append(args, f.CustomerID)
 	}
 	w := strings.Join(where, " AND ")
-	var total int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM customers c WHERE `+w, args...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
 	if f.Limit <= 0 {
 		f.Limit = 10
 	}
-	if total == 0 || f.Offset >= total {
-		return nil, total, nil
-	}
-	rows, err := q.QueryContext(ctx, `SELECT `+columns+` FROM customers c WHERE `+w+
-		` ORDER BY c.associated_at DESC, c.id DESC LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
+	var total int
+	rows, err := q.QueryContext(ctx, `SELECT `+store.CountColumn("customers c", w)+`, `+columns+` FROM customers c WHERE `+w+
+		` ORDER BY c.associated_at DESC, c.id DESC LIMIT ? OFFSET ?`, slices.Concat(args, args, []any{f.Limit, f.Offset})...)
 	if err != nil {
 		return nil, 0, err
 	}
 	defer rows.Close()
 	var out []*Customer
 	for rows.Next() {
-		c, err := scan(rows)
+		c, err := scan(store.TotalThen(rows, &total))
 		if err != nil {
 			return nil, 0, err
 		}
@@ -89,6 +84,12 @@ func List(ctx context.Context, q store.Queryer, scope Scope, f Filter) ([]*Custo
 	}
 	if err := rows.Err(); err != nil {
 		return nil, 0, err
+	}
+	if len(out) == 0 {
+		// No row carried the count: nothing matches or the page is past
+		// the end.
+		err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM customers c WHERE `+w, args...).Scan(&total)
+		return nil, total, err
 	}
 	return out, total, attachManagers(ctx, q, out, now)
 }

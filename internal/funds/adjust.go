@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -300,17 +301,14 @@ func Adjustments(ctx context.Context, q store.Queryer, f AdjustmentFilter) ([]Ad
 		args = append(args, store.Micros(f.To))
 	}
 	w := strings.Join(where, " AND ")
-	var total int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM fund_adjustments a WHERE `+w, args...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
 	if f.Limit <= 0 {
 		f.Limit = 10
 	}
-	rows, err := q.QueryContext(ctx, `SELECT a.trans_id, a.partner_id, COALESCE(a.customer_id, ''), COALESCE(c.domain_name, ''),
+	var total int
+	rows, err := q.QueryContext(ctx, `SELECT `+store.CountColumn("fund_adjustments a", w)+`, a.trans_id, a.partner_id, COALESCE(a.customer_id, ''), COALESCE(c.domain_name, ''),
 		COALESCE(a.indirect_partner, ''), a.operation_type, a.amount, a.memo, a.operator, a.at
 		FROM fund_adjustments a LEFT JOIN customers c ON c.id = a.customer_id WHERE `+w+` ORDER BY a.at DESC, a.trans_id DESC LIMIT ? OFFSET ?`,
-		append(args, f.Limit, f.Offset)...)
+		slices.Concat(args, args, []any{f.Limit, f.Offset})...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -319,14 +317,23 @@ func Adjustments(ctx context.Context, q store.Queryer, f AdjustmentFilter) ([]Ad
 	for rows.Next() {
 		var a Adjustment
 		var at int64
-		if err := rows.Scan(&a.TransID, &a.PartnerID, &a.CustomerID, &a.CustomerName, &a.IndirectPartner, &a.OperationType,
+		if err := rows.Scan(&total, &a.TransID, &a.PartnerID, &a.CustomerID, &a.CustomerName, &a.IndirectPartner, &a.OperationType,
 			&a.Amount, &a.Memo, &a.Operator, &at); err != nil {
 			return nil, 0, err
 		}
 		a.At = store.Time(at)
 		out = append(out, a)
 	}
-	return out, total, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	if len(out) == 0 {
+		// No row carried the count: nothing matches or the page is past
+		// the end.
+		err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM fund_adjustments a WHERE `+w, args...).Scan(&total)
+		return nil, total, err
+	}
+	return out, total, nil
 }
 
 func nullable(s string) any {
