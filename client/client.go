@@ -182,5 +182,15 @@ func (p Page) values(q url.Values) url.Values {
 	return q
 }
 
+// setNonEmpty sets each name of pairs (name, value, name, value...) whose
+// value is not empty.
+func setNonEmpty(q url.Values, pairs ...string) {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if pairs[i+1] != "" {
+			q.Set(pairs[i], pairs[i+1])
+		}
+	}
+}
+
 // pathEscape escapes one path segment (an id).
 func pathEscape(s string) string { return url.PathEscape(s) }

@@ -168,9 +168,7 @@ func listPath(id string) string { return "/v2/partners/configuration-lists/" + p
 // in a status (empty: any).
 func (c *Client) ListSolutionConfigurators(ctx context.Context, status string, p Page) (*ConfiguratorList, error) {
 	q := url.Values{}
-	if status != "" {
-		q.Set("status", status)
-	}
+	setNonEmpty(q, "status", status)
 	var out ConfiguratorList
 	return &out, c.get(ctx, "/v2/partners/solution-configurators", p.values(q), &out)
 }
@@ -197,12 +195,7 @@ func (c *Client) CreateConfigurationList(ctx context.Context, l NewConfiguration
 // ListConfigurationLists returns a page of the partner's lists, the newest first.
 func (c *Client) ListConfigurationLists(ctx context.Context, f ConfigurationListFilter) (*ConfigurationLists, error) {
 	q := url.Values{}
-	if f.ConfiguratorID != "" {
-		q.Set("configurator_id", f.ConfiguratorID)
-	}
-	if f.Status != "" {
-		q.Set("status", f.Status)
-	}
+	setNonEmpty(q, "configurator_id", f.ConfiguratorID, "status", f.Status)
 	var out ConfigurationLists
 	return &out, c.get(ctx, "/v2/partners/configuration-lists", f.Page.values(q), &out)
 }

@@ -127,11 +127,7 @@ func projectPath(id string) string { return "/v2/partners/delivery-projects/" + 
 // ListDeliveryProjects returns a page of the partner's projects, newest first.
 func (c *Client) ListDeliveryProjects(ctx context.Context, f DeliveryFilter) (*DeliveryProjects, error) {
 	q := url.Values{}
-	for k, v := range map[string]string{"status": f.Status, "evaluation": f.Evaluation, "query": f.Query} {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
+	setNonEmpty(q, "status", f.Status, "evaluation", f.Evaluation, "query", f.Query)
 	var out DeliveryProjects
 	return &out, c.get(ctx, "/v2/partners/delivery-projects", f.Page.values(q), &out)
 }

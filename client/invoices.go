@@ -238,13 +238,3 @@ func (c *Client) DownloadInvoice(ctx context.Context, requestID string) ([]byte,
 }
 
 func invoiceRequestPath(id string) string { return "/v2/partners/invoices/requests/" + pathEscape(id) }
-
-// setNonEmpty sets each name of pairs (name, value, name, value...) whose
-// value is not empty.
-func setNonEmpty(q url.Values, pairs ...string) {
-	for i := 0; i+1 < len(pairs); i += 2 {
-		if pairs[i+1] != "" {
-			q.Set(pairs[i], pairs[i+1])
-		}
-	}
-}

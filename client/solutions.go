@@ -115,12 +115,7 @@ func solutionPath(id string) string { return "/v2/partners/solutions/" + pathEsc
 // ListSolutions returns a page of the partner's solutions, the latest change first.
 func (c *Client) ListSolutions(ctx context.Context, f SolutionFilter) (*SolutionList, error) {
 	q := url.Values{}
-	if f.Status != "" {
-		q.Set("status", f.Status)
-	}
-	if f.Name != "" {
-		q.Set("name", f.Name)
-	}
+	setNonEmpty(q, "status", f.Status, "name", f.Name)
 	var out SolutionList
 	return &out, c.get(ctx, "/v2/partners/solutions", f.Page.values(q), &out)
 }

@@ -130,12 +130,8 @@ func (c *Client) SendWebhookTestEvent(ctx context.Context, endpointID string, op
 // ListWebhookDeliveries lists the delivery log, newest first.
 func (c *Client) ListWebhookDeliveries(ctx context.Context, f WebhookDeliveryFilter) (*WebhookDeliveryList, error) {
 	q := url.Values{}
-	for k, v := range map[string]string{"endpoint_id": f.EndpointID, "event_type": f.EventType, "status": f.Status,
-		"event_id": f.EventID, "created_from": f.CreatedFrom, "created_to": f.CreatedTo} {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
+	setNonEmpty(q, "endpoint_id", f.EndpointID, "event_type", f.EventType, "status", f.Status, "event_id", f.EventID,
+		"created_from", f.CreatedFrom, "created_to", f.CreatedTo)
 	var out WebhookDeliveryList
 	return &out, c.get(ctx, "/v2/partners/webhooks/deliveries", f.Page.values(q), &out)
 }

@@ -34,6 +34,15 @@ var deliveryRoutes = []Route{
 // deliveryViewer is the calling partner as the delivery package sees it.
 func (c *Call) deliveryViewer() delivery.Viewer { return delivery.Viewer{PartnerID: c.Partner.ID} }
 
+// callerProject reads the path's project of the caller.
+func (c *Call) callerProject() (*delivery.Project, error) {
+	id, err := c.pathID("project_id")
+	if err != nil {
+		return nil, err
+	}
+	return delivery.Get(c.ctx(), c.reader(), c.deliveryViewer(), id)
+}
+
 // projectInfoOf is a delivery project as the API answers it;
 // ShowDeliveryProject adds its evidence rounds.
 func projectInfoOf(p *delivery.Project) client.DeliveryProject {
@@ -74,15 +83,11 @@ func listDeliveryProjects(c *Call) (any, error) {
 // showDeliveryProject is ShowDeliveryProject: one of the caller's projects
 // with its evidence rounds, the latest first.
 func showDeliveryProject(c *Call) (any, error) {
-	id, err := c.pathID("project_id")
+	p, err := c.callerProject()
 	if err != nil {
 		return nil, err
 	}
-	p, err := delivery.Get(c.ctx(), c.reader(), c.deliveryViewer(), id)
-	if err != nil {
-		return nil, err
-	}
-	rounds, err := delivery.Rounds(c.ctx(), c.reader(), c.deliveryViewer(), id)
+	rounds, err := delivery.Rounds(c.ctx(), c.reader(), c.deliveryViewer(), p.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -217,11 +222,7 @@ func errNotSampledYet() error {
 // one of the caller's projects, with the seed, the candidate count and
 // digest, the project's score and the run's cutoff.
 func showDeliverySampling(c *Call) (any, error) {
-	id, err := c.pathID("project_id")
-	if err != nil {
-		return nil, err
-	}
-	p, err := delivery.Get(c.ctx(), c.reader(), c.deliveryViewer(), id)
+	p, err := c.callerProject()
 	if err != nil {
 		return nil, err
 	}

@@ -136,14 +136,21 @@ func (c *Call) discard(ids ...string) {
 	}
 }
 
+// materialPath reads the path's solution and material ids.
+func (c *Call) materialPath() (solutionID, materialID string, err error) {
+	if solutionID, err = c.pathID("solution_id"); err != nil {
+		return "", "", err
+	}
+	if materialID, err = c.pathID("material_id"); err != nil {
+		return "", "", err
+	}
+	return solutionID, materialID, nil
+}
+
 // downloadSolutionMaterial is DownloadSolutionMaterial: one material of
 // one of the caller's solutions, with its bytes.
 func downloadSolutionMaterial(c *Call) (any, error) {
-	id, err := c.pathID("solution_id")
-	if err != nil {
-		return nil, err
-	}
-	fileID, err := c.pathID("material_id")
+	id, fileID, err := c.materialPath()
 	if err != nil {
 		return nil, err
 	}
@@ -174,11 +181,7 @@ func downloadSolutionMaterial(c *Call) (any, error) {
 // deleteSolutionMaterial is DeleteSolutionMaterial: a material leaves a
 // draft or returned solution.
 func deleteSolutionMaterial(c *Call) (any, error) {
-	id, err := c.pathID("solution_id")
-	if err != nil {
-		return nil, err
-	}
-	fileID, err := c.pathID("material_id")
+	id, fileID, err := c.materialPath()
 	if err != nil {
 		return nil, err
 	}
