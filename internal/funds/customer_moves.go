@@ -3,6 +3,8 @@ package funds
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 	"time"
 
 	"partnercenter/internal/customer"
@@ -92,6 +94,13 @@ func MoveCustomers(ctx context.Context, tx *store.Tx, moves []CustomerMove) ([]*
 		lockIDs = append(lockIDs, id)
 	}
 
+	// The partners' callback endpoints are read before the accounts are
+	// locked, so the lock is not held through that read.
+	subscriptions, err := webhook.ReadSubscriptions(ctx, tx, slices.Collect(maps.Keys(byPartner)))
+	if err != nil {
+		return nil, nil, err
+	}
+
 	var plans []ledger.Plan
 	var planned []int // move index of each plan
 	for i := range ops {
@@ -126,7 +135,7 @@ func MoveCustomers(ctx context.Context, tx *store.Tx, moves []CustomerMove) ([]*
 			records = append(records, ops[i].recordRow(transID, tx.Now))
 			events = append(events, moveEvent(ops[i], transID, tx.Now))
 		}
-		if err := webhook.EmitBatch(ctx, tx, events); err != nil {
+		if err := subscriptions.Emit(ctx, tx, events); err != nil {
 			return nil, nil, err
 		}
 		if len(records) > 0 {

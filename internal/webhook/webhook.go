@@ -166,11 +166,37 @@ func EmitBatch(ctx context.Context, tx *store.Tx, events []PartnerEvent) error {
 			partners = append(partners, e.PartnerID)
 		}
 	}
-	subs, err := subscribers(ctx, tx, partners)
-	if err != nil || len(subs) == 0 {
+	subs, err := ReadSubscriptions(ctx, tx, partners)
+	if err != nil {
 		return err
 	}
-	_, err = insert(ctx, tx, subs, events)
+	return subs.Emit(ctx, tx, events)
+}
+
+// Subscriptions are the enabled endpoints of some partners, read before
+// their events are known: a transaction that holds a lock while it writes
+// its events (a batch of allocations holds the partner's accounts) reads
+// them before it takes the lock, so the lock is not held through the read.
+// An endpoint added in between receives the events that follow.
+type Subscriptions struct{ byPartner map[string][]subscribed }
+
+// ReadSubscriptions reads the enabled endpoints of the partners.
+func ReadSubscriptions(ctx context.Context, q store.Queryer, partnerIDs []string) (*Subscriptions, error) {
+	subs, err := subscribers(ctx, q, partnerIDs)
+	if err != nil {
+		return nil, err
+	}
+	return &Subscriptions{subs}, nil
+}
+
+// Emit is EmitBatch with the endpoints read beforehand; the events must be
+// of the partners they were read for (others' are dropped, as if those
+// partners had no endpoint).
+func (s *Subscriptions) Emit(ctx context.Context, tx *store.Tx, events []PartnerEvent) error {
+	if len(events) == 0 || len(s.byPartner) == 0 {
+		return nil
+	}
+	_, err := insert(ctx, tx, s.byPartner, events)
 	return err
 }
 
