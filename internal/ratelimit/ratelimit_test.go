@@ -295,8 +295,8 @@ func TestSweepOnSQLiteDoesNothing(t *testing.T) {
 }
 
 // BenchmarkAllow is the cost of one check: in memory, and on PostgreSQL
-// beside a bare round trip, one key from one client, one key from many
-// (they queue on its row) and a key per client.
+// beside a bare round trip, one key from one client (allowed, and refused),
+// one key from many (they queue on its row) and a key per client.
 func BenchmarkAllow(b *testing.B) {
 	lim := ratelimit.Limit{Rate: 1e9, Burst: 1}
 	b.Run("memory", func(b *testing.B) {
@@ -323,6 +323,15 @@ func BenchmarkAllow(b *testing.B) {
 		for b.Loop() {
 			if ok, _ := l.Allow(context.Background(), "ak-serial", "Op", lim); !ok {
 				b.Fatal("refused")
+			}
+		}
+	})
+	b.Run("postgres-serial-refused", func(b *testing.B) {
+		past := ratelimit.Limit{Rate: 0.001, Burst: 1}
+		l.Allow(context.Background(), "ak-refused", "Op", past)
+		for b.Loop() {
+			if ok, _ := l.Allow(context.Background(), "ak-refused", "Op", past); ok {
+				b.Fatal("allowed")
 			}
 		}
 	})
