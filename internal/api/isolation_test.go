@@ -95,25 +95,6 @@ var visibleToCaller = map[string]string{
 	"opportunity_id":      `SELECT opportunity_id FROM opportunity_shares WHERE partner_id = ?`,
 }
 
-// names are further values of other partners' objects that an answer must
-// not carry: their names, codes and addresses.
-var names = []string{
-	`SELECT display_name FROM partners WHERE id = ?`,
-	`SELECT domain_id FROM partners WHERE id = ?`,
-	`SELECT domain_name FROM customers WHERE partner_id = ?`,
-	`SELECT code FROM coupons WHERE partner_id = ?`,
-	`SELECT code FROM opportunities WHERE partner_id = ?`,
-	`SELECT project_name FROM opportunities WHERE partner_id = ?`,
-	`SELECT name FROM solutions WHERE partner_id = ?`,
-	`SELECT code FROM configuration_lists WHERE partner_id = ?`,
-	`SELECT code FROM invoice_requests WHERE partner_id = ?`,
-	`SELECT taxpayer_id FROM invoice_infos WHERE partner_id = ?`,
-	`SELECT code FROM delivery_projects WHERE partner_id = ?`,
-	`SELECT url FROM webhook_endpoints WHERE partner_id = ?`,
-	`SELECT id FROM access_keys WHERE partner_id = ?`,
-	`SELECT display_name FROM users WHERE partner_id = ?`,
-}
-
 // idParam tells a parameter that names an object by its id.
 var idParam = regexp.MustCompile(`(^|_|\.)ids?$`)
 
@@ -244,7 +225,7 @@ func notTenant(name string) bool {
 	return ok
 }
 
-// partnerValues runs q for each partner, ? bound to its id.
+// partnerValues runs q for each partner, each ? bound to its id.
 func partnerValues(t *testing.T, db *store.DB, q string, partners ...string) []string {
 	t.Helper()
 	var out []string
@@ -253,23 +234,10 @@ func partnerValues(t *testing.T, db *store.DB, q string, partners ...string) []s
 		for i := range args {
 			args[i] = p
 		}
-		rows, err := db.Reader().QueryContext(context.Background(), q, args...)
-		if err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-		for rows.Next() {
-			var v *string
-			if err := rows.Scan(&v); err != nil {
-				t.Fatal(err)
-			}
-			if v != nil && *v != "" && !slices.Contains(out, *v) {
-				out = append(out, *v)
-			}
-		}
-		rows.Close()
+		out = append(out, storetest.Strings(t, db, q, args...)...)
 	}
 	slices.Sort(out)
-	return out
+	return slices.Compact(out)
 }
 
 // foreignIDs are, for one case, what the caller passes and what must not
@@ -277,7 +245,7 @@ func partnerValues(t *testing.T, db *store.DB, q string, partners ...string) []s
 type foreignIDs struct {
 	own     map[string][]string // by idQueries name: the caller's own ids
 	foreign map[string][]string // by idQueries name: a few ids of the others
-	secrets []string            // every id and name of the others
+	secrets *storetest.Identifiers
 }
 
 func collectIDs(t *testing.T, db *store.DB, partnerID map[string]string, c isolationCase) foreignIDs {
@@ -287,33 +255,32 @@ func collectIDs(t *testing.T, db *store.DB, partnerID map[string]string, c isola
 	for _, o := range c.others {
 		others = append(others, partnerID[o])
 	}
-	// Everything the caller and its own resellers hold: a value they hold
-	// too is not a secret of the others'.
-	mine := []string{caller}
-	mine = append(mine, partnerValues(t, db, `SELECT id FROM partners WHERE parent_id = ?`, caller)...)
-	f := foreignIDs{own: map[string][]string{}, foreign: map[string][]string{}}
-	secret := map[string]bool{}
-	keep := func(q string, vals []string) []string {
-		shared := partnerValues(t, db, q, mine...)
-		return slices.DeleteFunc(vals, func(v string) bool { return slices.Contains(shared, v) })
-	}
-	for name, q := range idQueries {
-		visible := []string{}
-		if vq, ok := visibleToCaller[name]; ok {
-			visible = partnerValues(t, db, vq, caller)
+	// The caller and its own resellers: what they hold is not the others'.
+	mine := append([]string{caller}, partnerValues(t, db, `SELECT id FROM partners WHERE parent_id = ?`, caller)...)
+	// What the caller may see of the others: the ids visibleToCaller
+	// names, and the name of the partner such an id is.
+	var visible []string
+	for _, vq := range visibleToCaller {
+		for _, v := range partnerValues(t, db, vq, caller) {
+			visible = append(visible, v)
+			visible = append(visible, partnerValues(t, db, `SELECT display_name FROM partners WHERE id = ?
+				UNION SELECT domain_id FROM partners WHERE id = ?`, v)...)
 		}
+	}
+	f := foreignIDs{own: map[string][]string{}, foreign: map[string][]string{},
+		secrets: storetest.PartnerIdentifiers(t, db, others, mine, visible)}
+	for name, q := range idQueries {
 		own := q
 		if oq, ok := ownQueries[name]; ok {
 			own = oq
 		}
 		f.own[name] = partnerValues(t, db, own, caller)
+		shared := partnerValues(t, db, q, mine...)
 		var picked []string
 		for _, o := range others {
-			vals := keep(q, partnerValues(t, db, q, o))
-			vals = slices.DeleteFunc(vals, func(v string) bool { return slices.Contains(visible, v) })
-			for _, v := range vals {
-				secret[v] = true
-			}
+			vals := slices.DeleteFunc(partnerValues(t, db, q, o), func(v string) bool {
+				return slices.Contains(shared, v) || slices.Contains(visible, v)
+			})
 			// The first and the last of each partner's: a few per
 			// parameter keep the matrix quick.
 			if len(vals) > 0 {
@@ -325,27 +292,6 @@ func collectIDs(t *testing.T, db *store.DB, partnerID map[string]string, c isola
 		}
 		f.foreign[name] = picked
 	}
-	for _, q := range names {
-		for _, o := range others {
-			for _, v := range keep(q, partnerValues(t, db, q, o)) {
-				if len([]rune(v)) >= 6 {
-					secret[v] = true
-				}
-			}
-		}
-	}
-	// What the caller may see of the others stays out of the secrets.
-	for _, vq := range visibleToCaller {
-		for _, v := range partnerValues(t, db, vq, caller) {
-			delete(secret, v)
-			for _, q := range []string{`SELECT display_name FROM partners WHERE id = ?`, `SELECT domain_id FROM partners WHERE id = ?`} {
-				for _, n := range partnerValues(t, db, q, v) {
-					delete(secret, n)
-				}
-			}
-		}
-	}
-	f.secrets = slices.Sorted(maps.Keys(secret))
 	return f
 }
 
@@ -481,24 +427,6 @@ func setBody(body map[string]any, path, val string, array bool) {
 	body[head] = []any{elem}
 }
 
-// foundSecret is the first secret that body carries, but the id the
-// request sent, which an answer may name back ("customer not found").
-func foundSecret(body []byte, secrets []string, sent string) string {
-	s := string(body)
-	for _, v := range secrets {
-		if v == sent {
-			continue
-		}
-		if strings.Contains(s, v) {
-			return v
-		}
-		if b, _ := json.Marshal(v); strings.Contains(s, string(b[1:len(b)-1])) {
-			return v
-		}
-	}
-	return ""
-}
-
 func TestTenantIsolationMatrixAPI(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -545,8 +473,8 @@ func TestTenantIsolationMatrixAPI(t *testing.T) {
 		var cases []caseIDs
 		for _, c := range isolationCases {
 			ids := collectIDs(t, db, partnerID, c)
-			if len(ids.secrets) < 50 {
-				t.Fatalf("%s: only %d identifiers of other partners to look for", c.caller, len(ids.secrets))
+			if n := ids.secrets.Len(); n < 50 {
+				t.Fatalf("%s: only %d identifiers of other partners to look for", c.caller, n)
 			}
 			cases = append(cases, caseIDs{c, ids})
 		}
@@ -597,7 +525,7 @@ func TestTenantIsolationMatrixAPI(t *testing.T) {
 				t.Errorf("%s: %d %s", what, ans.Status, ans.Body)
 				return
 			}
-			if s := foundSecret(ans.Body, p.ids.secrets, r.value); s != "" {
+			if s := p.ids.secrets.Found(string(ans.Body), r.value); s != "" {
 				t.Errorf("%s: the answer (%d) carries %q of another partner: %.600s", what, ans.Status, s, ans.Body)
 			}
 			if r.forged == "none" || ans.Status >= 300 {

@@ -41,6 +41,18 @@ func TestSnapshotSeesEveryChange(t *testing.T) {
 			t.Fatalf("after an update: %v", d)
 		}
 
+		// Rows outside a table's condition change nothing; inside, they do.
+		only := storetest.SnapshotOptions{Rows: map[string]string{"cloud_regions": "code <> 'zz-test-1'"}}
+		limited := storetest.TakeSnapshot(t, db, only)
+		exec(`UPDATE cloud_regions SET name_zh = '改' WHERE code = 'zz-test-1'`)
+		if d := limited.Diff(storetest.TakeSnapshot(t, db, only)); d != nil {
+			t.Fatalf("a row outside the condition counted: %v", d)
+		}
+		exec(`INSERT INTO cloud_regions (code, name_zh, name_en, sort) VALUES ('zz-test-2', '测试', 'Test', 98)`)
+		if d := limited.Diff(storetest.TakeSnapshot(t, db, only)); len(d) != 1 {
+			t.Fatalf("a row inside the condition changed: %v", d)
+		}
+
 		// A skipped column and a bookkeeping table change nothing.
 		changed := storetest.TakeSnapshot(t, db, opts)
 		exec(`UPDATE cloud_regions SET sort = 100 WHERE code = 'zz-test-1'`)
