@@ -30,6 +30,24 @@ func specialInfo() pc.InvoiceInfoFields {
 		BankAccount: str("6225 8801 2345 6789"), Address: str("上海市浦东新区世纪大道100号"), Phone: str("021-55550101")}
 }
 
+// invoiceFixture is the plain reseller with a VAT special invoice
+// information record, made through the client.
+func newInvoiceFixture(t *testing.T, db *store.DB) (*solFixture, *pc.InvoiceInfo) {
+	t.Helper()
+	f := newSolFixture(t, db)
+	return f, extMust(f.own.CreateInvoiceInfo(context.Background(), specialInfo()))(t)
+}
+
+// recharge pays fen into the plain reseller's account by bank transfer, as
+// provider finance records it: what makes an amount invoiceable.
+func (f *solFixture) recharge(t *testing.T, fen int64, reference string) {
+	t.Helper()
+	f.tx(t, func(ctx context.Context, tx *store.Tx) error {
+		_, err := funds.Recharge(ctx, tx, f.plain.ID, fen, "bank_transfer", reference, "")
+		return err
+	})
+}
+
 // Invoice information under the one-record rule: bad fields refused by
 // name with nothing added, one record, a second refused, partial edits,
 // and another partner's record not found.
@@ -115,18 +133,14 @@ func TestInvoiceInfoThroughTheClient(t *testing.T) {
 func TestInvoiceRequestsThroughTheClient(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		f := newSolFixture(t, db)
+		f, info := newInvoiceFixture(t, db)
 		c := f.own
-		info := extMust(c.CreateInvoiceInfo(ctx, specialInfo()))(t)
 
 		inv := extMust(c.ShowInvoiceableAmount(ctx))(t)
 		if inv.Paid != "0.00" || inv.Available != "0.00" || inv.Currency != "CNY" {
 			t.Fatalf("before any recharge: %+v", inv)
 		}
-		f.tx(t, func(ctx context.Context, tx *store.Tx) error {
-			_, err := funds.Recharge(ctx, tx, f.plain.ID, 500_00, "bank_transfer", "BANK-INV-1", "")
-			return err
-		})
+		f.recharge(t, 500_00, "BANK-INV-1")
 		inv = extMust(c.ShowInvoiceableAmount(ctx))(t)
 		if inv.Paid != "500.00" || inv.Requested != "0.00" || inv.Available != "500.00" {
 			t.Fatalf("after a recharge of 500.00: %+v", inv)
@@ -242,13 +256,9 @@ func TestInvoiceRequestsThroughTheClient(t *testing.T) {
 func TestListInvoiceRequestsPagingAndFilters(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		f := newSolFixture(t, db)
+		f, info := newInvoiceFixture(t, db)
 		c := f.own
-		info := extMust(c.CreateInvoiceInfo(ctx, specialInfo()))(t)
-		f.tx(t, func(ctx context.Context, tx *store.Tx) error {
-			_, err := funds.Recharge(ctx, tx, f.plain.ID, 1000_00, "bank_transfer", "BANK-INV-2", "")
-			return err
-		})
+		f.recharge(t, 1000_00, "BANK-INV-2")
 		// Each request a second apart: the list orders by when they were made.
 		var made []string
 		for i, amount := range []string{"100.00", "200.00", "300.00"} {
@@ -339,13 +349,9 @@ func TestInvoiceOperationsFollowTheKeyScope(t *testing.T) {
 func TestInvoiceRequestsUnderConcurrency(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		f := newSolFixture(t, db)
+		f, info := newInvoiceFixture(t, db)
 		c := f.own
-		info := extMust(c.CreateInvoiceInfo(ctx, specialInfo()))(t)
-		f.tx(t, func(ctx context.Context, tx *store.Tx) error {
-			_, err := funds.Recharge(ctx, tx, f.plain.ID, 500_00, "bank_transfer", "BANK-INV-3", "")
-			return err
-		})
+		f.recharge(t, 500_00, "BANK-INV-3")
 		send := func(n int, key func(i int) string) (ids []string, refused int) {
 			var mu sync.Mutex
 			var wg sync.WaitGroup
@@ -389,9 +395,8 @@ func TestInvoiceRequestsUnderConcurrency(t *testing.T) {
 func TestInvoiceInfoEditsAtOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		f := newSolFixture(t, db)
+		f, info := newInvoiceFixture(t, db)
 		c := f.own
-		info := extMust(c.CreateInvoiceInfo(ctx, specialInfo()))(t)
 		edits := []pc.InvoiceInfoFields{{Title: str("上海云启科技有限公司")}, {Phone: str("021-55550199")}, {BankName: str("工商银行上海分行")},
 			{Address: str("上海市徐汇区漕溪北路1号")}, {BankAccount: str("6222020000000001")}}
 		var wg sync.WaitGroup

@@ -11,9 +11,7 @@ import (
 
 	pc "partnercenter/client"
 	"partnercenter/internal/api"
-	"partnercenter/internal/auth"
 	"partnercenter/internal/opportunity"
-	"partnercenter/internal/partner"
 	"partnercenter/internal/store"
 	"partnercenter/internal/store/storetest"
 )
@@ -187,34 +185,7 @@ func TestOpportunityOffersThroughTheClient(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		f, reseller, _ := oppClients(t, db)
-		var eligible *partner.Partner
-		var key *auth.AccessKey
-		var hos []*opportunity.Opportunity
-		inTx(t, db, func(ctx context.Context, tx *store.Tx) (err error) {
-			if eligible, err = partner.Create(ctx, tx, partner.NewPartner{Name: storetest.Name("diff"), DisplayName: "差异化伙伴",
-				Type: partner.SolutionProvider, Stage: partner.Differentiated}); err != nil {
-				return err
-			}
-			if err := opportunity.SetCoselling(ctx, tx, eligible.ID, true); err != nil {
-				return err
-			}
-			if key, err = auth.CreateAccessKey(ctx, tx, f.app.Sealer, eligible.ID, "test", "test"); err != nil {
-				return err
-			}
-			for i := range 2 {
-				ho, err := opportunity.CreateHO(ctx, tx, "staff", opportunity.Fields{ProspectName: fmt.Sprintf("大客户 %d", i),
-					ProjectName: fmt.Sprintf("HO 项目 %d", i), Industry: "government", OfficeID: f.office.ID, Products: []string{"hws.service.type.ecs"},
-					Amount: 80_000_00, ExpectedClose: time.Now().AddDate(0, 3, 0), ContactName: "李四", ContactPhone: "13900000002"})
-				if err != nil {
-					return err
-				}
-				if _, err := opportunity.Share(ctx, tx, "staff", ho.ID, []string{eligible.ID}, 0); err != nil {
-					return err
-				}
-				hos = append(hos, ho)
-			}
-			return nil
-		})
+		eligible, key, hos := f.offeredHOs(t, 0, 0)
 		c := pc.New(f.srv.URL, key.ID, key.Secret, eligible.DomainID, pc.WithClock(freshSeconds()))
 
 		offers := extMust(c.ListOpportunityOffers(ctx, "", pc.Page{}))(t)

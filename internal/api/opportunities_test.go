@@ -32,6 +32,39 @@ type oppFixture struct {
 	buyer  *customer.Customer
 }
 
+// offeredHOs makes a differentiated solution provider eligible for HOs,
+// with an access key, and offers it one HO of the fixture's office per
+// validity given (0: the default week).
+func (f *oppFixture) offeredHOs(t *testing.T, validities ...time.Duration) (eligible *partner.Partner, key *auth.AccessKey, hos []*opportunity.Opportunity) {
+	t.Helper()
+	inTx(t, f.db, func(ctx context.Context, tx *store.Tx) (err error) {
+		if eligible, err = partner.Create(ctx, tx, partner.NewPartner{Name: storetest.Name("diff"), DisplayName: "差异化伙伴",
+			Type: partner.SolutionProvider, Stage: partner.Differentiated}); err != nil {
+			return err
+		}
+		if err := opportunity.SetCoselling(ctx, tx, eligible.ID, true); err != nil {
+			return err
+		}
+		if key, err = auth.CreateAccessKey(ctx, tx, f.app.Sealer, eligible.ID, "test", "test"); err != nil {
+			return err
+		}
+		for i, validity := range validities {
+			ho, err := opportunity.CreateHO(ctx, tx, "staff", opportunity.Fields{ProspectName: fmt.Sprintf("大客户 %d", i),
+				ProjectName: fmt.Sprintf("HO 项目 %d", i), Industry: "government", OfficeID: f.office.ID, Products: []string{"hws.service.type.ecs"},
+				Amount: 80_000_00, ExpectedClose: time.Now().AddDate(0, 3, 0), ContactName: "李四", ContactPhone: "13900000002"})
+			if err != nil {
+				return err
+			}
+			if _, err := opportunity.Share(ctx, tx, "staff", ho.ID, []string{eligible.ID}, validity); err != nil {
+				return err
+			}
+			hos = append(hos, ho)
+		}
+		return nil
+	})
+	return eligible, key, hos
+}
+
 func newOppFixture(t *testing.T, db *store.DB) *oppFixture {
 	t.Helper()
 	f := &oppFixture{fixture: newFixture(t, db)}
@@ -96,6 +129,15 @@ func (f *oppFixture) refused(t *testing.T, method, path string, body any, status
 		t.Fatalf("%s %s: error_msg %q, want it to say %q", method, path, a.Error.Msg, want)
 	}
 	return a
+}
+
+// funnelJSON is ShowOpportunityFunnel's answer, amounts as written.
+type funnelJSON struct {
+	Stages []struct {
+		Stage  string          `json:"stage"`
+		Count  int             `json:"count"`
+		Amount json.RawMessage `json:"amount"`
+	} `json:"stages"`
 }
 
 type oppJSON struct {
@@ -275,13 +317,7 @@ func TestOpportunityPOFlow(t *testing.T) {
 		}
 
 		// The funnel counts it as won.
-		var funnel struct {
-			Stages []struct {
-				Stage  string          `json:"stage"`
-				Count  int             `json:"count"`
-				Amount json.RawMessage `json:"amount"`
-			} `json:"stages"`
-		}
+		var funnel funnelJSON
 		f.ok(t, "GET", "/v2/partners/opportunity-funnel", nil, &funnel)
 		if len(funnel.Stages) != 5 || funnel.Stages[3].Stage != "won" || funnel.Stages[3].Count != 1 || string(funnel.Stages[3].Amount) != "600000.00" ||
 			funnel.Stages[0].Count != 0 {
@@ -420,44 +456,9 @@ func TestOpportunityListPagingAndFilters(t *testing.T) {
 // accepts; accept and decline, with the refusals that change nothing.
 func TestOpportunityOffersAcceptDecline(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
 		f := newOppFixture(t, db)
-		var eligible *partner.Partner
-		var key *auth.AccessKey
-		var hos []*opportunity.Opportunity
-		err := db.InTx(ctx, func(tx *store.Tx) (err error) {
-			if eligible, err = partner.Create(ctx, tx, partner.NewPartner{Name: storetest.Name("diff"), DisplayName: "差异化伙伴",
-				Type: partner.SolutionProvider, Stage: partner.Differentiated}); err != nil {
-				return err
-			}
-			if err := opportunity.SetCoselling(ctx, tx, eligible.ID, true); err != nil {
-				return err
-			}
-			if key, err = auth.CreateAccessKey(ctx, tx, f.app.Sealer, eligible.ID, "test", "test"); err != nil {
-				return err
-			}
-			for i := range 3 {
-				ho, err := opportunity.CreateHO(ctx, tx, "staff", opportunity.Fields{ProspectName: fmt.Sprintf("大客户 %d", i),
-					ProjectName: fmt.Sprintf("HO 项目 %d", i), Industry: "government", OfficeID: f.office.ID, Products: []string{"hws.service.type.ecs"},
-					Amount: 80_000_00, ExpectedClose: time.Now().AddDate(0, 3, 0), ContactName: "李四", ContactPhone: "13900000002"})
-				if err != nil {
-					return err
-				}
-				hos = append(hos, ho)
-			}
-			// The first two are offered for a week; the third's offer has run out.
-			if _, err := opportunity.Share(ctx, tx, "staff", hos[0].ID, []string{eligible.ID}, 0); err != nil {
-				return err
-			}
-			if _, err := opportunity.Share(ctx, tx, "staff", hos[1].ID, []string{eligible.ID}, 0); err != nil {
-				return err
-			}
-			_, err = opportunity.Share(ctx, tx, "staff", hos[2].ID, []string{eligible.ID}, time.Microsecond)
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		// The first two are offered for a week; the third's offer has run out.
+		eligible, key, hos := f.offeredHOs(t, 0, 0, time.Microsecond)
 		as := func(method, path string, body any) apiAnswer {
 			t.Helper()
 			return f.do(t, key, eligible, method, path, body, nil)
@@ -566,13 +567,7 @@ func TestOpportunityOffersAcceptDecline(t *testing.T) {
 		if l.TotalCount != 1 {
 			t.Fatalf("HOs listed: %d", l.TotalCount)
 		}
-		var funnel struct {
-			Stages []struct {
-				Stage  string          `json:"stage"`
-				Count  int             `json:"count"`
-				Amount json.RawMessage `json:"amount"`
-			} `json:"stages"`
-		}
+		var funnel funnelJSON
 		decode(as("GET", "/v2/partners/opportunity-funnel", nil), &funnel)
 		if funnel.Stages[2].Stage != "confirm" || funnel.Stages[2].Count != 1 || string(funnel.Stages[2].Amount) != "80000.00" {
 			t.Fatalf("funnel: %+v", funnel)
