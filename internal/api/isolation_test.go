@@ -86,7 +86,9 @@ var notTenantIDs = map[string]string{
 // visibleToCaller are, by parameter name, ids that other partners own and
 // the caller may still see: a reseller's quota names the distributor's
 // quota it came from, and its coupons and its own record name the
-// distributor. They are neither passed as foreign ids nor searched for.
+// distributor. They are not searched for in answers; but for the HOs
+// shared with the caller (sharedWithCaller), they are still passed as
+// foreign ids: naming is not owning.
 var visibleToCaller = map[string]string{
 	"quota_id":            `SELECT parent_quota_id FROM coupon_quotas WHERE partner_id = ? AND parent_quota_id IS NOT NULL`,
 	"parent_quota_id":     `SELECT parent_quota_id FROM coupon_quotas WHERE partner_id = ? AND parent_quota_id IS NOT NULL`,
@@ -94,6 +96,10 @@ var visibleToCaller = map[string]string{
 	"source_id":           `SELECT parent_id FROM partners WHERE id = ? AND parent_id IS NOT NULL`,
 	"opportunity_id":      `SELECT opportunity_id FROM opportunity_shares WHERE partner_id = ?`,
 }
+
+// sharedWithCaller are the visibleToCaller entries that the caller may act
+// on too: an HO offered to it is its to accept or decline.
+var sharedWithCaller = []string{"opportunity_id"}
 
 // idParam tells a parameter that names an object by its id.
 var idParam = regexp.MustCompile(`(^|_|\.)ids?$`)
@@ -276,10 +282,13 @@ func collectIDs(t *testing.T, db *store.DB, partnerID map[string]string, c isola
 		}
 		f.own[name] = partnerValues(t, db, own, caller)
 		shared := partnerValues(t, db, q, mine...)
+		if slices.Contains(sharedWithCaller, name) {
+			shared = append(shared, partnerValues(t, db, visibleToCaller[name], caller)...)
+		}
 		var picked []string
 		for _, o := range others {
 			vals := slices.DeleteFunc(partnerValues(t, db, q, o), func(v string) bool {
-				return slices.Contains(shared, v) || slices.Contains(visible, v)
+				return slices.Contains(shared, v)
 			})
 			// The first and the last of each partner's: a few per
 			// parameter keep the matrix quick.

@@ -248,8 +248,20 @@ func consoleCalls(rt console.Route, ids idSource, onlyKinds []string) ([]console
 			}
 		}
 		if !tried && (onlyKinds == nil || len(slots) == 0) {
+			path, used := fill(-1, "")
+			if m == http.MethodGet {
+				// A page of its own: plain, and with the id fields in its
+				// query, as its query conditions or a link to a form
+				// (回收?id=) would carry them.
+				out = append(out, consoleCall{method: m, path: path, sent: used})
+				for _, f := range postForms(ids) {
+					f.Del("confirm")
+					f.Del("client")
+					out = append(out, consoleCall{method: m, path: path + "?" + f.Encode(), sent: append(formSent(f), used...)})
+				}
+				continue
+			}
 			for _, f := range forms {
-				path, used := fill(-1, "")
 				out = append(out, consoleCall{method: m, path: path, form: f, sent: append(formSent(f), used...)})
 			}
 		}
@@ -381,10 +393,11 @@ func TestTenantIsolationMatrixConsole(t *testing.T) {
 				UNION SELECT p.id FROM partners p JOIN partners r ON r.parent_id = p.id WHERE r.id = ?
 				UNION SELECT parent_quota_id FROM coupon_quotas WHERE partner_id = ?
 				UNION SELECT opportunity_id FROM opportunity_shares WHERE partner_id = ?`, caller, caller, caller, caller)
+			// They are tried all the same (naming is not owning), but for the
+			// HOs offered to the caller, which are its to answer.
+			offered := storetest.Strings(t, db, `SELECT opportunity_id FROM opportunity_shares WHERE partner_id = ?`, caller)
 			mc.ids = idSource{foreign: kindIDs(t, db, others, mine), own: kindIDs(t, db, mine[:1], nil)}
-			for kind, vs := range mc.ids.foreign {
-				mc.ids.foreign[kind] = slices.DeleteFunc(vs, func(v string) bool { return slices.Contains(visible, v) })
-			}
+			mc.ids.foreign["opportunity"] = slices.DeleteFunc(mc.ids.foreign["opportunity"], func(v string) bool { return slices.Contains(offered, v) })
 			mc.secrets = storetest.PartnerIdentifiers(t, db, others, mine, visible)
 		}
 
