@@ -328,10 +328,7 @@ func updateIncentivePayoutSettings(c *Call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := client.IncentivePayoutSettings{AutoApply: s.AutoApply, Method: s.Method}
-		for _, p := range applied {
-			out.Applied = append(out.Applied, c.incentivePayoutOf(p))
-		}
+		out := client.IncentivePayoutSettings{AutoApply: s.AutoApply, Method: s.Method, Applied: answersOf(applied, c.incentivePayoutOf)}
 		return out, audit.Record(c.ctx(), tx, audit.Change{PartnerID: c.Partner.ID, Action: "incentive.settings", ObjectType: "incentive_settings",
 			ObjectID: c.Partner.ID, Before: before, After: map[string]any{"auto_apply": s.AutoApply, "method": s.Method, "applied": len(applied)}})
 	})

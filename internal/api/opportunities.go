@@ -189,6 +189,14 @@ type missingField struct {
 	ErrorMsg string `json:"error_msg"`
 }
 
+// missingFieldsError refuses a submission that lacks fields: the first in
+// error_msg, every one in missing_fields.
+func missingFieldsError(missing []*apperr.Error) error {
+	return &detailedError{err: missing[0], fields: map[string]any{"missing_fields": answersOf(missing, func(m *apperr.Error) missingField {
+		return missingField{Field: m.Field, ErrorMsg: m.Error()}
+	})}}
+}
+
 // submitOpportunity is SubmitOpportunity: a draft goes to review, or a PO
 // the reviewer asked action on goes back. Missing fields are refused with
 // the first in error_msg and all of them in missing_fields.
@@ -204,12 +212,7 @@ func submitOpportunity(c *Call) (any, error) {
 		}
 		if cur.Origin == opportunity.PO && (cur.ReviewStatus == opportunity.Draft || cur.ReviewStatus == opportunity.ActionRequired) {
 			if missing := opportunity.MissingForSubmission(cur, tx.Now); len(missing) > 0 {
-				list := make([]missingField, len(missing))
-				for i, m := range missing {
-					m = renamedField(m)
-					list[i] = missingField{Field: m.Field, ErrorMsg: m.Error()}
-				}
-				return nil, &detailedError{err: renamedField(missing[0]), fields: map[string]any{"missing_fields": list}}
+				return nil, missingFieldsError(answersOf(missing, renamedField))
 			}
 		}
 		o, err := opportunity.Submit(c.ctx(), tx, c.Partner.ID, c.Principal.ActorName(), id)

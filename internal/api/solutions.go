@@ -161,11 +161,7 @@ func submitSolution(c *Call) (any, error) {
 				return nil, err
 			}
 			if len(missing) > 0 {
-				list := make([]missingField, len(missing))
-				for i, m := range missing {
-					list[i] = missingField{Field: m.Field, ErrorMsg: m.Error()}
-				}
-				return nil, &detailedError{err: missing[0], fields: map[string]any{"missing_fields": list}}
+				return nil, missingFieldsError(missing)
 			}
 		}
 		s, err := solution.Move(c.ctx(), tx, a, id, solution.Submit, "")
