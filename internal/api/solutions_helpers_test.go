@@ -77,10 +77,7 @@ func freshSeconds() func() time.Time {
 // run) that the partner API does not offer.
 func (f *solFixture) tx(t *testing.T, fn func(ctx context.Context, tx *store.Tx) error) {
 	t.Helper()
-	ctx := context.Background()
-	if err := f.db.InTx(ctx, func(tx *store.Tx) error { return fn(ctx, tx) }); err != nil {
-		t.Fatal(err)
-	}
+	inTx(t, f.db, fn)
 }
 
 // count is a number the database holds, to check that a refusal changed nothing.
