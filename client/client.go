@@ -9,6 +9,12 @@
 //
 // Each group of operations has its own file; every method takes a context
 // and returns the decoded answer or an *Error.
+//
+// The answer types here are the wire types of the extension API: the
+// server encodes its answers with them, so the client cannot drift from
+// what the server sends. Their omitempty tags are the server's (a field it
+// leaves out decodes as the zero value). This package imports nothing of
+// the server but the request signing and the callback signature checks.
 package client
 
 import (
