@@ -126,6 +126,12 @@ type docParam struct {
 	array    bool   // the value is an array (in the body)
 	required bool   // a required query parameter
 	fill     string // a value the document allows, for a required one
+	text     bool   // free text: a string with no enum, pattern or format
+}
+
+// isText tells a free-text schema.
+func isText(s map[string]any) bool {
+	return s["type"] == "string" && s["enum"] == nil && s["pattern"] == nil && s["format"] == nil
 }
 
 type docOp struct {
@@ -177,7 +183,7 @@ func documentedParams(t *testing.T) map[string]docOp {
 				out = append(out, props(v, prefix+name+".", depth+1)...)
 				continue
 			}
-			out = append(out, docParam{in: "body", name: prefix + name})
+			out = append(out, docParam{in: "body", name: prefix + name, text: isText(v)})
 		}
 		return out
 	}
@@ -190,8 +196,8 @@ func documentedParams(t *testing.T) map[string]docOp {
 			for _, p := range params {
 				pm := resolve(p)
 				if in := fmt.Sprint(pm["in"]); in == "path" || in == "query" {
-					dp := docParam{in: in, name: fmt.Sprint(pm["name"]), required: pm["required"] == true}
 					schema := resolve(pm["schema"])
+					dp := docParam{in: in, name: fmt.Sprint(pm["name"]), required: pm["required"] == true, text: isText(schema)}
 					if enum, ok := schema["enum"].([]any); ok && len(enum) > 0 {
 						dp.fill = fmt.Sprint(enum[0])
 					} else if schema["pattern"] == "^[0-9]{4}-[0-9]{2}$" {
@@ -251,6 +257,7 @@ func partnerValues(t *testing.T, db *store.DB, q string, partners ...string) []s
 type foreignIDs struct {
 	own     map[string][]string // by idQueries name: the caller's own ids
 	foreign map[string][]string // by idQueries name: a few ids of the others
+	names   []string            // a few names of the others' customers and projects
 	secrets *storetest.Identifiers
 }
 
@@ -275,6 +282,13 @@ func collectIDs(t *testing.T, db *store.DB, partnerID map[string]string, c isola
 	}
 	f := foreignIDs{own: map[string][]string{}, foreign: map[string][]string{},
 		secrets: storetest.PartnerIdentifiers(t, db, others, mine, visible)}
+	for _, q := range []string{`SELECT domain_name FROM customers WHERE partner_id = ?`, `SELECT real_name FROM customers WHERE partner_id = ?`,
+		`SELECT project_name FROM opportunities WHERE partner_id = ?`, `SELECT name FROM solutions WHERE partner_id = ?`} {
+		theirs := slices.DeleteFunc(partnerValues(t, db, q, others...), func(v string) bool { return slices.Contains(partnerValues(t, db, q, mine...), v) })
+		if len(theirs) > 0 {
+			f.names = append(f.names, theirs[0])
+		}
+	}
 	for name, q := range idQueries {
 		own := q
 		if oq, ok := ownQueries[name]; ok {
@@ -308,6 +322,7 @@ func collectIDs(t *testing.T, db *store.DB, partnerID map[string]string, c isola
 type isolationRequest struct {
 	forged string // the parameter carrying another partner's id
 	value  string
+	text   bool   // a name in a free-text filter, which may be ignored
 	path   string // with the query
 	body   []byte
 }
@@ -406,6 +421,47 @@ func buildRequests(rt api.Route, op docOp, ids foreignIDs) ([]isolationRequest, 
 		}
 	}
 	return out, problems
+}
+
+// textRequests makes, for a read operation, a request for each free-text
+// filter and each of names (other partners' customer and project names):
+// a search by another partner's name must find nothing of theirs.
+func textRequests(rt api.Route, op docOp, names []string) []isolationRequest {
+	if rt.Mutates {
+		return nil
+	}
+	fixed := url.Values{}
+	for _, p := range op.params {
+		if p.in == "query" && p.required && !idParam.MatchString(p.name) {
+			fixed.Set(p.name, p.fill)
+		}
+	}
+	var out []isolationRequest
+	for _, p := range op.params {
+		if !p.text || idParam.MatchString(p.name) || strings.Contains(p.name, ".") || p.in == "path" || p.required {
+			continue
+		}
+		for _, v := range names {
+			query := maps.Clone(fixed)
+			r := isolationRequest{forged: p.in + " " + p.name, value: v, path: rt.Pattern, text: true}
+			switch p.in {
+			case "query":
+				query.Set(p.name, v)
+			case "body":
+				body := maps.Clone(op.example)
+				if body == nil {
+					body = map[string]any{}
+				}
+				body[p.name] = v
+				r.body, _ = json.Marshal(body)
+			}
+			if len(query) > 0 {
+				r.path += "?" + query.Encode()
+			}
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func firstOr(vs []string, def string) string {
@@ -513,7 +569,7 @@ func TestTenantIsolationMatrixAPI(t *testing.T) {
 				if len(problems) > 0 {
 					continue
 				}
-				for _, r := range reqs {
+				for _, r := range append(reqs, textRequests(rt, op, c.ids.names)...) {
 					p := planned{rt, c.caller, c.ids, r}
 					if r.forged == "none" && rt.Mutates {
 						first = append(first, p)
@@ -537,7 +593,7 @@ func TestTenantIsolationMatrixAPI(t *testing.T) {
 			if s := p.ids.secrets.Found(string(ans.Body), r.value); s != "" {
 				t.Errorf("%s: the answer (%d) carries %q of another partner: %.600s", what, ans.Status, s, ans.Body)
 			}
-			if r.forged == "none" || ans.Status >= 300 {
+			if r.forged == "none" || r.text || ans.Status >= 300 {
 				return
 			}
 			switch {

@@ -372,6 +372,7 @@ func TestTenantIsolationMatrixConsole(t *testing.T) {
 			onlyKinds []string // when set, the wildcards of these kinds only
 			ids       idSource
 			secrets   *storetest.Identifiers
+			names     []string // a few of the others' names, for the pages' search fields
 			c         *client
 		}
 		cases := []*matrixCase{
@@ -399,6 +400,19 @@ func TestTenantIsolationMatrixConsole(t *testing.T) {
 			mc.ids = idSource{foreign: kindIDs(t, db, others, mine), own: kindIDs(t, db, mine[:1], nil)}
 			mc.ids.foreign["opportunity"] = slices.DeleteFunc(mc.ids.foreign["opportunity"], func(v string) bool { return slices.Contains(offered, v) })
 			mc.secrets = storetest.PartnerIdentifiers(t, db, others, mine, visible)
+			for _, q := range []string{`SELECT domain_name FROM customers WHERE partner_id = ?`, `SELECT real_name FROM customers WHERE partner_id = ?`,
+				`SELECT project_name FROM opportunities WHERE partner_id = ?`, `SELECT name FROM solutions WHERE partner_id = ?`} {
+				var theirs, held []string
+				for _, o := range others {
+					theirs = append(theirs, storetest.Strings(t, db, q, o)...)
+				}
+				for _, m := range mine {
+					held = append(held, storetest.Strings(t, db, q, m)...)
+				}
+				if theirs = slices.DeleteFunc(theirs, func(v string) bool { return slices.Contains(held, v) }); len(theirs) > 0 {
+					mc.names = append(mc.names, theirs[0])
+				}
+			}
 		}
 
 		// The distributor's customer manager on the distributor's customers
@@ -432,10 +446,12 @@ func TestTenantIsolationMatrixConsole(t *testing.T) {
 			shared = append(shared, storetest.Strings(t, db, `SELECT domain_name FROM customers WHERE id = ? UNION SELECT real_name FROM customers WHERE id = ?`, c, c)...)
 		}
 		managerSecrets = slices.DeleteFunc(managerSecrets, func(v string) bool { return slices.Contains(shared, v) })
+		managerNames := slices.DeleteFunc(storetest.Strings(t, db, `SELECT domain_name FROM customers WHERE id = ? UNION SELECT real_name FROM customers WHERE id = ?`,
+			customers[0], customers[0]), func(v string) bool { return slices.Contains(shared, v) })
 		pick := func(vs []string) []string { return []string{vs[0], vs[len(vs)/2], vs[len(vs)-1]} }
 		cases = append(cases, &matrixCase{user: "distributor-manager", onlyKinds: []string{"customer", "order"},
 			ids:     idSource{foreign: map[string][]string{"customer": pick(customers), "order": pick(orders)}, own: map[string][]string{"customer": assigned[:1]}},
-			secrets: storetest.NewIdentifiers(managerSecrets...)})
+			secrets: storetest.NewIdentifiers(managerSecrets...), names: managerNames})
 		for _, mc := range cases {
 			mc.c = e.client()
 			mc.c.signIn(mc.user)
@@ -481,6 +497,19 @@ func TestTenantIsolationMatrixConsole(t *testing.T) {
 		opts := storetest.SnapshotOptions{Rows: map[string]string{"access_keys": notCallers, "incentive_settings": notCallers}}
 		before := storetest.TakeSnapshot(t, db, opts)
 		exercised := map[string]int{}
+		searches := 0
+		// shows fails when an answer carries the others' identifiers, but
+		// those the request sent itself.
+		shows := func(mc *matrixCase, what string, resp *http.Response, body string, sent []string) {
+			t.Helper()
+			if resp.StatusCode >= 500 {
+				t.Errorf("%s: %d", what, resp.StatusCode)
+			}
+			if s := mc.secrets.Found(body+" "+resp.Header.Get("Location"), sent...); s != "" {
+				i := strings.Index(body, s)
+				t.Errorf("%s: %d shows %q of another partner: …%s…", what, resp.StatusCode, s, body[max(0, i-200):min(len(body), i+100)])
+			}
+		}
 		for _, p := range plan {
 			what := fmt.Sprintf("%s %s as %s", p.cc.method, p.cc.path, p.mc.user)
 			var resp *http.Response
@@ -492,18 +521,31 @@ func TestTenantIsolationMatrixConsole(t *testing.T) {
 			}
 			exercised[p.rt.Method+" "+p.rt.Path]++
 			loc := resp.Header.Get("Location")
-			switch {
-			case resp.StatusCode >= 500:
-				t.Errorf("%s: %d", what, resp.StatusCode)
-			case p.mc.staffOnly:
-				// A partner user never opens the back office.
-				if resp.StatusCode != http.StatusForbidden && resp.StatusCode != http.StatusNotFound && !strings.HasPrefix(loc, "/console/signin") {
-					t.Errorf("%s: %d (Location %q); a back-office route must refuse a partner user", what, resp.StatusCode, loc)
-				}
+			// A partner user never opens the back office.
+			if p.mc.staffOnly && resp.StatusCode != http.StatusForbidden && resp.StatusCode != http.StatusNotFound && !strings.HasPrefix(loc, "/console/signin") {
+				t.Errorf("%s: %d (Location %q); a back-office route must refuse a partner user", what, resp.StatusCode, loc)
 			}
-			if s := p.mc.secrets.Found(body+" "+loc, p.cc.sent...); s != "" {
-				i := strings.Index(body, s)
-				t.Errorf("%s: %d shows %q of another partner: …%s…", what, resp.StatusCode, s, body[max(0, i-200):min(len(body), i+100)])
+			shows(p.mc, what, resp, body, p.cc.sent)
+
+			// A page's search fields, fed the others' names, find nothing
+			// of theirs.
+			if p.cc.method != http.MethodGet || resp.StatusCode != http.StatusOK || strings.ContainsAny(p.cc.path, "?{") || p.mc.staffOnly ||
+				strings.Contains(p.rt.Path, "{") {
+				continue
+			}
+			for _, f := range getForms(p.cc.path, body) {
+				for _, field := range f.text {
+					for _, name := range p.mc.names {
+						q := url.Values{}
+						for k, vs := range f.fixed {
+							q[k] = vs
+						}
+						q.Set(field, name)
+						searches++
+						resp, body := p.mc.c.get(f.action + "?" + q.Encode())
+						shows(p.mc, fmt.Sprintf("GET %s?%s as %s", f.action, q.Encode(), p.mc.user), resp, body, append(slices.Clone(p.cc.sent), name))
+					}
+				}
 			}
 		}
 		after := storetest.TakeSnapshot(t, db, opts)
@@ -515,6 +557,9 @@ func TestTenantIsolationMatrixConsole(t *testing.T) {
 				t.Errorf("%s %s was not exercised", rt.Method, rt.Path)
 			}
 		}
-		t.Logf("%d requests over %d routes", len(plan), len(exercised))
+		if searches < 50 {
+			t.Errorf("only %d searches by another partner's name: the pages' search fields were not found", searches)
+		}
+		t.Logf("%d requests over %d routes, and %d searches by other partners' names", len(plan), len(exercised), searches)
 	})
 }
