@@ -360,6 +360,23 @@ func TestTenantIsolationMatrixConsole(t *testing.T) {
 			}
 			return id
 		}
+		// The demo holds no withdrawal and no batch allocation: the
+		// distributor requests one of each, for the others to try.
+		dist := e.client()
+		dist.signIn("distributor")
+		if resp, body := dist.post("/console/funds/withdrawals", url.Values{"amount": {"10.00"}, "bank_account": {"6222 0000 1111"},
+			"client": {dist.formToken("/console/funds/withdrawals")}, "confirm": {"1"}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("withdrawal: %d\n%s", resp.StatusCode, body)
+		}
+		if resp, body := dist.postFile("/console/funds/batches", url.Values{"operation": {"allocate"}}, "a.csv", []byte("dist-cust02,1,\n")); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("batch: %d\n%s", resp.StatusCode, body)
+		}
+		for _, table := range []string{"withdrawals", "fund_batches"} {
+			if tableRows(t, db, table) == 0 {
+				t.Fatalf("no %s to try", table)
+			}
+		}
+
 		routes := console.Routes(e.app)
 		if len(routes) < 200 {
 			t.Fatalf("only %d console routes registered", len(routes))
