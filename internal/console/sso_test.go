@@ -262,6 +262,52 @@ func TestSSORefusals(t *testing.T) {
 			refused(t, b2, s.idp.Build(t, r), http.StatusForbidden, "该断言已被使用过")
 		})
 
+		t.Run("copies posted at once", func(t *testing.T) {
+			b := s.e.client()
+			req := s.login(t, b, "")
+			doc := s.idp.Build(t, s.response(req, "reseller@partner.example"))
+			var nonce *http.Cookie
+			u, _ := url.Parse(s.e.srv.URL + "/console/sso/")
+			for _, c := range b.hc.Jar.Cookies(u) {
+				if c.Name == "pc_sso" {
+					nonce = c
+				}
+			}
+			if nonce == nil {
+				t.Fatal("no pc_sso cookie after login")
+			}
+			sessions := s.count(t, "sessions")
+			form := url.Values{"SAMLResponse": {ssotest.Encode(doc)}}.Encode()
+			codes := make(chan int, 6)
+			for range 6 {
+				go func() {
+					r, _ := http.NewRequest(http.MethodPost, s.e.srv.URL+s.path("acs"), strings.NewReader(form))
+					r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+					r.AddCookie(&http.Cookie{Name: "pc_sso", Value: nonce.Value})
+					resp, err := http.DefaultTransport.RoundTrip(r)
+					if err != nil {
+						codes <- 0
+						return
+					}
+					resp.Body.Close()
+					codes <- resp.StatusCode
+				}()
+			}
+			ok := 0
+			for range 6 {
+				switch c := <-codes; c {
+				case http.StatusSeeOther:
+					ok++
+				case http.StatusForbidden:
+				default:
+					t.Errorf("a copy answered %d", c)
+				}
+			}
+			if ok != 1 || s.count(t, "sessions") != sessions+1 {
+				t.Fatalf("%d copies signed in; sessions %d → %d", ok, sessions, s.count(t, "sessions"))
+			}
+		})
+
 		t.Run("oversized body", func(t *testing.T) {
 			b := s.e.client()
 			s.login(t, b, "")

@@ -233,8 +233,14 @@ func Complete(ctx context.Context, tx *store.Tx, p *Provider, a *Assertion, nonc
 	if !tx.Now.Before(store.Time(expires)) {
 		return nil, ErrNoRequest
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM sso_requests WHERE id = ?`, a.InResponseTo); err != nil {
+	// Used up here; of two copies posted at once, only the one that deletes
+	// the row goes on.
+	res, err := tx.ExecContext(ctx, `DELETE FROM sso_requests WHERE id = ?`, a.InResponseTo)
+	if err != nil {
 		return nil, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return nil, ErrNoRequest
 	}
 	fresh, err := recordAssertion(ctx, tx, p, a)
 	if err != nil {
