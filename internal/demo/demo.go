@@ -123,7 +123,19 @@ func LoadSealed(ctx context.Context, db *store.DB, sealer *auth.Sealer) error {
 	if err := loadWebhooks(ctx, db, sealer, now); err != nil {
 		return err
 	}
-	return nil
+	return analyze(ctx, db)
+}
+
+// analyze has PostgreSQL gather the planner's statistics of the tables just
+// filled: until autovacuum gets to them it plans with an empty table's
+// estimates, and a plan made for a handful of rows (a sequential scan) is
+// what a server started right after the load keeps using.
+func analyze(ctx context.Context, db *store.DB) error {
+	if db.Dialect != store.Postgres {
+		return nil
+	}
+	_, err := db.WriterPool().ExecContext(ctx, `ANALYZE`)
+	return err
 }
 
 // loadOrganisations writes staff, partners, their users and customers in one
