@@ -108,25 +108,12 @@ func Find(ctx context.Context, q store.Queryer, ownerType, ownerID, kind string)
 // FindKinds returns an owner's accounts of the given kinds in one query, by
 // kind; a kind not opened yet is missing from the map.
 func FindKinds(ctx context.Context, q store.Queryer, ownerType, ownerID string, kinds ...string) (map[string]*Account, error) {
-	out := make(map[string]*Account, len(kinds))
 	if len(kinds) == 0 {
-		return out, nil
+		return map[string]*Account{}, nil
 	}
 	in, args := store.InList(kinds)
-	rows, err := q.QueryContext(ctx, `SELECT `+accountColumns+` FROM ledger_accounts WHERE owner_type = ? AND owner_id = ? AND kind IN `+in,
-		append([]any{ownerType, ownerID}, args...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, err
-		}
-		out[a.Kind] = a
-	}
-	return out, rows.Err()
+	return findBy(ctx, q, func(a *Account) string { return a.Kind }, `owner_type = ? AND owner_id = ? AND kind IN `+in,
+		append([]any{ownerType, ownerID}, args...))
 }
 
 // Get returns an account by id.
@@ -229,23 +216,28 @@ func Shard(owner, key string, n uint32) string {
 // FindMany returns the accounts of one kind of several owners, by owner id;
 // owners without one are absent.
 func FindMany(ctx context.Context, q store.Queryer, ownerType, kind string, ownerIDs []string) (map[string]*Account, error) {
-	out := make(map[string]*Account, len(ownerIDs))
 	if len(ownerIDs) == 0 {
-		return out, nil
+		return map[string]*Account{}, nil
 	}
 	in, args := store.InList(ownerIDs)
-	rows, err := q.QueryContext(ctx, `SELECT `+accountColumns+` FROM ledger_accounts WHERE owner_type = ? AND kind = ? AND owner_id IN `+in,
-		append([]any{ownerType, kind}, args...)...)
+	return findBy(ctx, q, func(a *Account) string { return a.OwnerID }, `owner_type = ? AND kind = ? AND owner_id IN `+in,
+		append([]any{ownerType, kind}, args...))
+}
+
+// findBy returns the accounts a condition selects, keyed as key says.
+func findBy(ctx context.Context, q store.Queryer, key func(*Account) string, where string, args []any) (map[string]*Account, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+accountColumns+` FROM ledger_accounts WHERE `+where, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	out := map[string]*Account{}
 	for rows.Next() {
 		a, err := scanAccount(rows)
 		if err != nil {
 			return nil, err
 		}
-		out[a.OwnerID] = a
+		out[key(a)] = a
 	}
 	return out, rows.Err()
 }
