@@ -14,6 +14,7 @@ import (
 	"partnercenter/internal/demo"
 	"partnercenter/internal/store"
 	"partnercenter/internal/store/storetest"
+	"partnercenter/internal/upload"
 )
 
 // newCustomersInGo is how the new customers were counted before the database
@@ -100,6 +101,9 @@ func compareNewCustomers(t *testing.T, db *store.DB) (customers, attributed int6
 }
 
 func TestNewCustomersCountedInSQLAsInGoOnTheDemo(t *testing.T) {
+	// The demo's materials are uploads, which on PostgreSQL would go to
+	// ./data/uploads in this package.
+	t.Setenv(upload.EnvDir, t.TempDir())
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		if err := demo.Load(context.Background(), db); err != nil {
 			t.Fatal(err)
@@ -118,6 +122,7 @@ func TestNewCustomersCountedInSQLAsInGoOnTheDemo(t *testing.T) {
 // its month exactly, ending before, at and after it, open or closed, some
 // of them another partner's (a customer that moved).
 func TestNewCustomersCountedInSQLAsInGoOnGeneratedData(t *testing.T) {
+	t.Setenv(upload.EnvDir, t.TempDir())
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		key := make([]byte, 32)
