@@ -149,7 +149,10 @@ func (v *fieldView) ID() string { return "f-" + v.Name }
 // pager is one page of a list and the links to its neighbours.
 type pager struct {
 	Page, Pages, Total int
-	Prev, Next         string
+	// More says the list holds more than Total rows (and Pages pages): it
+	// was counted only that far.
+	More       bool
+	Prev, Next string
 }
 
 const pageSize = 20
@@ -177,6 +180,27 @@ func newPager(r *http.Request, page, total int) pager {
 	}
 	if page < p.Pages {
 		p.Next = link(page + 1)
+	}
+	return p
+}
+
+// newPagerAtLeast is newPager for a list counted only up to a cap: with
+// more, total is a lower bound, and a full page links the next one.
+func newPagerAtLeast(r *http.Request, page, total int, more bool, rows int) pager {
+	if !more {
+		return newPager(r, page, total)
+	}
+	p := newPager(r, page, max(total, (page-1)*pageSize+rows))
+	p.More = true
+	if p.Prev != "" {
+		q := r.URL.Query()
+		q.Set("page", strconv.Itoa(page-1))
+		p.Prev = r.URL.Path + "?" + q.Encode()
+	}
+	if rows == pageSize {
+		q := r.URL.Query()
+		q.Set("page", strconv.Itoa(page+1))
+		p.Next = r.URL.Path + "?" + q.Encode()
 	}
 	return p
 }

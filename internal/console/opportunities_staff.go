@@ -246,12 +246,12 @@ func (h *handler) soQueuePage(c *call) error {
 	}
 	page, offset := pageOf(c.r)
 	filter.Offset = offset
-	list, total, err := opportunity.ReviewQueue(ctx, q, filter)
+	list, total, more, err := opportunity.ReviewQueue(ctx, q, filter)
 	if err != nil {
 		return err
 	}
-	v := soQueueView{All: all, Offices: names.officeOptions(), Industry: soIndustryOptions(c.lang), Pager: newPager(c.r, page, total),
-		Reset: soPath}
+	v := soQueueView{All: all, Offices: names.officeOptions(), Industry: soIndustryOptions(c.lang),
+		Pager: newPagerAtLeast(c.r, page, total, more, len(list)), Reset: soPath}
 	if all {
 		v.Reset += "?scope=all"
 	}

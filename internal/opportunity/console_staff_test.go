@@ -52,8 +52,8 @@ func TestReviewQueue(t *testing.T) {
 		queue := func(qf opportunity.QueueFilter) []*opportunity.Opportunity {
 			t.Helper()
 			qf.Now = now
-			list, total, err := opportunity.ReviewQueue(ctx, db.Reader(), qf)
-			if err != nil || total != len(list) {
+			list, total, more, err := opportunity.ReviewQueue(ctx, db.Reader(), qf)
+			if err != nil || total != len(list) || more {
 				t.Fatalf("%+v: %d of %d, %v", qf, len(list), total, err)
 			}
 			return list
