@@ -78,37 +78,32 @@ func (s pgSink) deferIndexes(ctx context.Context, tables []string, progress io.W
 		return nil, err
 	}
 	type def struct{ table, name, sql string }
-	var indexes, fks []def
-	rows, err := s.tx.Query(ctx, `SELECT i.indrelid::regclass::text, i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+	// defs reads (table, name, definition) rows of the catalogue.
+	defs := func(query string) ([]def, error) {
+		rows, err := s.tx.Query(ctx, query, tables)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		var out []def
+		for rows.Next() {
+			var d def
+			if err := rows.Scan(&d.table, &d.name, &d.sql); err != nil {
+				return nil, err
+			}
+			out = append(out, d)
+		}
+		return out, rows.Err()
+	}
+	indexes, err := defs(`SELECT i.indrelid::regclass::text, i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
 		FROM pg_index i WHERE i.indrelid = ANY($1::text[]::regclass[])
-		AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) ORDER BY 1, 2`, tables)
+		AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) ORDER BY 1, 2`)
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var d def
-		if err := rows.Scan(&d.table, &d.name, &d.sql); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		indexes = append(indexes, d)
-	}
-	rows.Close()
-	rows, err = s.tx.Query(ctx, `SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)
-		FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY($1::text[]::regclass[]) ORDER BY 1, 2`, tables)
+	fks, err := defs(`SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)
+		FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY($1::text[]::regclass[]) ORDER BY 1, 2`)
 	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var d def
-		if err := rows.Scan(&d.table, &d.name, &d.sql); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		fks = append(fks, d)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	for _, f := range fks {
