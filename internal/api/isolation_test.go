@@ -33,38 +33,51 @@ import (
 // change.
 
 // idQueries are, by parameter name, where the ids a parameter takes come
-// from: a query selecting the ids that the partners bound to ? own (each ?
-// is the same partner). A parameter whose name says it is an id
+// from: the query of its kind of object in storetest.OwnedIDs, selecting
+// the ids that the partners bound to ? own (each ? is the same partner). A parameter whose name says it is an id
 // (idParam) and is neither here nor in notTenantIDs fails the test, naming
 // the operation and the parameter: a new operation cannot go unchecked.
-var idQueries = map[string]string{
-	"customer_id":         `SELECT id FROM customers WHERE partner_id = ?`,
-	"indirect_partner_id": `SELECT id FROM partners WHERE id = ?`,
-	"source_id":           `SELECT id FROM partners WHERE id = ?`,
-	"order_id":            `SELECT id FROM customer_orders WHERE partner_id = ?`,
-	"trade_id":            `SELECT id FROM customer_orders WHERE partner_id = ?`,
-	"resource_id":         `SELECT id FROM cloud_resources WHERE partner_id = ?`,
-	"coupon_id":           `SELECT id FROM coupons WHERE partner_id = ?`,
-	"coupon_infos[].id":   `SELECT id FROM coupons WHERE partner_id = ?`,
-	"quota_id":            `SELECT id FROM coupon_quotas WHERE partner_id = ?`,
-	"parent_quota_id":     `SELECT id FROM coupon_quotas WHERE partner_id = ?`,
-	"trans_id":            `SELECT trans_id FROM fund_adjustments WHERE partner_id = ?`,
-	"account_manager_id":  `SELECT id FROM users WHERE partner_id = ?`,
-	"manager_id":          `SELECT id FROM users WHERE partner_id = ?`,
-	"opportunity_id": `SELECT id FROM opportunities WHERE partner_id = ?
-		UNION SELECT opportunity_id FROM opportunity_shares WHERE partner_id = ?`,
-	"statement_id":    `SELECT id FROM incentive_statements WHERE partner_id = ?`,
-	"payout_id":       `SELECT id FROM incentive_payouts WHERE partner_id = ?`,
-	"info_id":         `SELECT id FROM invoice_infos WHERE partner_id = ?`,
-	"request_id":      `SELECT id FROM invoice_requests WHERE partner_id = ?`,
-	"solution_id":     `SELECT id FROM solutions WHERE partner_id = ?`,
-	"material_id":     `SELECT f.id FROM solution_files f JOIN solutions s ON s.id = f.solution_id WHERE s.partner_id = ?`,
-	"configurator_id": `SELECT id FROM configurators WHERE partner_id = ?`,
-	"list_id":         `SELECT id FROM configuration_lists WHERE partner_id = ?`,
-	"project_id":      `SELECT id FROM delivery_projects WHERE partner_id = ?`,
-	"endpoint_id":     `SELECT id FROM webhook_endpoints WHERE partner_id = ?`,
-	"delivery_id":     `SELECT id FROM webhook_deliveries WHERE partner_id = ?`,
-	"event_id":        `SELECT id FROM webhook_events WHERE partner_id = ?`,
+var idQueries = queriesOfKinds(map[string]string{
+	"customer_id":         "customer",
+	"indirect_partner_id": "partner",
+	"source_id":           "partner",
+	"order_id":            "order",
+	"trade_id":            "order",
+	"resource_id":         "resource",
+	"coupon_id":           "coupon",
+	"coupon_infos[].id":   "coupon",
+	"quota_id":            "quota",
+	"parent_quota_id":     "quota",
+	"trans_id":            "fund_adjustment",
+	"account_manager_id":  "user",
+	"manager_id":          "user",
+	"opportunity_id":      "opportunity",
+	"statement_id":        "statement",
+	"payout_id":           "payout",
+	"info_id":             "invoice_info",
+	"request_id":          "invoice_request",
+	"solution_id":         "solution",
+	"material_id":         "solution_file",
+	"configurator_id":     "configurator",
+	"list_id":             "config_list",
+	"project_id":          "delivery_project",
+	"endpoint_id":         "webhook_endpoint",
+	"delivery_id":         "webhook_delivery",
+	"event_id":            "webhook_event",
+})
+
+// queriesOfKinds maps each parameter to the query of its kind of object in
+// storetest.OwnedIDs.
+func queriesOfKinds(kindOf map[string]string) map[string]string {
+	out := make(map[string]string, len(kindOf))
+	for param, kind := range kindOf {
+		q, ok := storetest.OwnedIDs[kind]
+		if !ok {
+			panic("isolation matrix: no query for kind " + kind)
+		}
+		out[param] = q
+	}
+	return out
 }
 
 // ownQueries are, where they differ from idQueries, the caller's own ids a

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -23,42 +24,16 @@ import (
 // the others' may show, and nothing may change.
 
 // kinds are, by kind of object, the query selecting the ids of those that
-// the partner bound to each ? owns.
-var kinds = map[string]string{
-	"customer":         `SELECT id FROM customers WHERE partner_id = ?`,
-	"partner":          `SELECT id FROM partners WHERE id = ?`,
-	"user":             `SELECT id FROM users WHERE partner_id = ?`,
-	"order":            `SELECT id FROM customer_orders WHERE partner_id = ?`,
-	"resource":         `SELECT id FROM cloud_resources WHERE partner_id = ?`,
-	"coupon":           `SELECT id FROM coupons WHERE partner_id = ?`,
-	"quota":            `SELECT id FROM coupon_quotas WHERE partner_id = ?`,
-	"fund_batch":       `SELECT id FROM fund_batches WHERE partner_id = ?`,
-	"coupon_batch":     `SELECT id FROM coupon_batches WHERE partner_id = ?`,
-	"withdrawal":       `SELECT id FROM withdrawals WHERE partner_id = ?`,
-	"export":           `SELECT id FROM exports WHERE partner_id = ?`,
-	"fund_adjustment":  `SELECT trans_id FROM fund_adjustments WHERE partner_id = ?`,
-	"opportunity":      `SELECT id FROM opportunities WHERE partner_id = ? UNION SELECT opportunity_id FROM opportunity_shares WHERE partner_id = ?`,
-	"notification":     `SELECT id FROM notifications WHERE partner_id = ?`,
-	"invoice_info":     `SELECT id FROM invoice_infos WHERE partner_id = ?`,
-	"invoice_request":  `SELECT id FROM invoice_requests WHERE partner_id = ?`,
-	"statement":        `SELECT id FROM incentive_statements WHERE partner_id = ?`,
-	"payout":           `SELECT id FROM incentive_payouts WHERE partner_id = ?`,
-	"solution":         `SELECT id FROM solutions WHERE partner_id = ?`,
-	"solution_file":    `SELECT f.id FROM solution_files f JOIN solutions s ON s.id = f.solution_id WHERE s.partner_id = ?`,
-	"config_list":      `SELECT id FROM configuration_lists WHERE partner_id = ?`,
-	"configurator":     `SELECT id FROM configurators WHERE partner_id = ?`,
-	"upload":           `SELECT id FROM uploads WHERE partner_id = ?`,
-	"delivery_project": `SELECT id FROM delivery_projects WHERE partner_id = ?`,
-	"access_key":       `SELECT id FROM access_keys WHERE partner_id = ?`,
-	"webhook_endpoint": `SELECT id FROM webhook_endpoints WHERE partner_id = ?`,
-	"webhook_delivery": `SELECT id FROM webhook_deliveries WHERE partner_id = ?`,
-	"webhook_event":    `SELECT id FROM webhook_events WHERE partner_id = ?`,
-	"reseller_invite":  `SELECT id FROM reseller_invites WHERE reseller_id = ? OR distributor_id = ?`,
+// the partner bound to each ? owns: the partners' objects (shared with the
+// API's matrix) and the provider's own.
+var kinds = func() map[string]string {
+	k := maps.Clone(storetest.OwnedIDs)
 	// The provider's own objects, which only the back office opens.
-	"product":      `SELECT id FROM cloud_products WHERE '' <> ?`,
-	"policy":       `SELECT id FROM incentive_policies WHERE '' <> ?`,
-	"sampling_run": `SELECT id FROM delivery_sampling_runs WHERE '' <> ?`,
-}
+	k["product"] = `SELECT id FROM cloud_products WHERE '' <> ?`
+	k["policy"] = `SELECT id FROM incentive_policies WHERE '' <> ?`
+	k["sampling_run"] = `SELECT id FROM delivery_sampling_runs WHERE '' <> ?`
+	return k
+}()
 
 // wildcards are, by the route's path up to and including a wildcard, the
 // kind of object the wildcard names. A wildcard not here (nor in

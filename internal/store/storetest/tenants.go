@@ -175,3 +175,39 @@ func columnsOf(t testing.TB, db *store.DB, table string) []string {
 	}
 	return cols
 }
+
+// OwnedIDs are, by kind of object, the query selecting the ids of the
+// objects that the partner bound to each ? owns (or, for opportunities, is
+// shared): the isolation matrices of the API and the console try them as
+// other partners' ids.
+var OwnedIDs = map[string]string{
+	"customer":         `SELECT id FROM customers WHERE partner_id = ?`,
+	"partner":          `SELECT id FROM partners WHERE id = ?`,
+	"user":             `SELECT id FROM users WHERE partner_id = ?`,
+	"order":            `SELECT id FROM customer_orders WHERE partner_id = ?`,
+	"resource":         `SELECT id FROM cloud_resources WHERE partner_id = ?`,
+	"coupon":           `SELECT id FROM coupons WHERE partner_id = ?`,
+	"quota":            `SELECT id FROM coupon_quotas WHERE partner_id = ?`,
+	"fund_batch":       `SELECT id FROM fund_batches WHERE partner_id = ?`,
+	"coupon_batch":     `SELECT id FROM coupon_batches WHERE partner_id = ?`,
+	"withdrawal":       `SELECT id FROM withdrawals WHERE partner_id = ?`,
+	"export":           `SELECT id FROM exports WHERE partner_id = ?`,
+	"fund_adjustment":  `SELECT trans_id FROM fund_adjustments WHERE partner_id = ?`,
+	"opportunity":      `SELECT id FROM opportunities WHERE partner_id = ? UNION SELECT opportunity_id FROM opportunity_shares WHERE partner_id = ?`,
+	"notification":     `SELECT id FROM notifications WHERE partner_id = ?`,
+	"invoice_info":     `SELECT id FROM invoice_infos WHERE partner_id = ?`,
+	"invoice_request":  `SELECT id FROM invoice_requests WHERE partner_id = ?`,
+	"statement":        `SELECT id FROM incentive_statements WHERE partner_id = ?`,
+	"payout":           `SELECT id FROM incentive_payouts WHERE partner_id = ?`,
+	"solution":         `SELECT id FROM solutions WHERE partner_id = ?`,
+	"solution_file":    `SELECT f.id FROM solution_files f JOIN solutions s ON s.id = f.solution_id WHERE s.partner_id = ?`,
+	"config_list":      `SELECT id FROM configuration_lists WHERE partner_id = ?`,
+	"configurator":     `SELECT id FROM configurators WHERE partner_id = ?`,
+	"upload":           `SELECT id FROM uploads WHERE partner_id = ?`,
+	"delivery_project": `SELECT id FROM delivery_projects WHERE partner_id = ?`,
+	"access_key":       `SELECT id FROM access_keys WHERE partner_id = ?`,
+	"webhook_endpoint": `SELECT id FROM webhook_endpoints WHERE partner_id = ?`,
+	"webhook_delivery": `SELECT id FROM webhook_deliveries WHERE partner_id = ?`,
+	"webhook_event":    `SELECT id FROM webhook_events WHERE partner_id = ?`,
+	"reseller_invite":  `SELECT id FROM reseller_invites WHERE reseller_id = ? OR distributor_id = ?`,
+}
