@@ -3,7 +3,6 @@ package api_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -50,12 +49,7 @@ var base = time.Now().UTC().Add(-72 * time.Hour).Truncate(time.Second)
 
 func newFixture(t *testing.T, db *store.DB) *fixture {
 	t.Helper()
-	key := make([]byte, 32)
-	_, _ = rand.Read(key)
-	sealer, err := auth.NewSealer(key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sealer := storetest.Sealer(t)
 	f := &fixture{db: db, logs: &syncBuffer{}}
 	f.app = &app.App{DB: db, Sealer: sealer, Log: slog.New(slog.NewTextHandler(f.logs, nil)), Metrics: metrics.New()}
 	ctx := context.Background()
@@ -86,9 +80,11 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 			p   *partner.Partner
 			dst **auth.AccessKey
 		}{{f.dist, &f.distKey}, {f.dist2, &f.dist2Key}, {f.plain, &f.plainKey}} {
-			if *k.dst, err = auth.CreateAccessKey(ctx, tx, sealer, k.p.ID, "test", "test"); err != nil {
+			key, err := auth.CreateAccessKey(ctx, tx, sealer, k.p.ID, "test", "test")
+			if err != nil {
 				return err
 			}
+			*k.dst = key
 		}
 		return nil
 	})

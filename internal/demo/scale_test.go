@@ -3,7 +3,6 @@ package demo_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -54,12 +53,7 @@ var tinyScale = demo.Scale{Partners: 20, Customers: 900, Entries: 6000, Opportun
 func TestLoadScaled(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		key := make([]byte, 32)
-		_, _ = rand.Read(key)
-		sealer, err := auth.NewSealer(key)
-		if err != nil {
-			t.Fatal(err)
-		}
+		sealer := storetest.Sealer(t)
 		// Bad scales are refused before anything is written.
 		if _, err := demo.LoadScaled(ctx, db, sealer, demo.Scale{Partners: 2, Customers: 10, Entries: 10}, io.Discard); err == nil {
 			t.Fatal("too few entries for the partners accepted")

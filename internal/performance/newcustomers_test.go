@@ -2,14 +2,12 @@ package performance
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"io"
 	mathrand "math/rand/v2"
 	"testing"
 	"time"
 
-	"partnercenter/internal/auth"
 	"partnercenter/internal/bill"
 	"partnercenter/internal/demo"
 	"partnercenter/internal/store"
@@ -125,12 +123,7 @@ func TestNewCustomersCountedInSQLAsInGoOnGeneratedData(t *testing.T) {
 	t.Setenv(upload.EnvDir, t.TempDir())
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		key := make([]byte, 32)
-		_, _ = rand.Read(key)
-		sealer, err := auth.NewSealer(key)
-		if err != nil {
-			t.Fatal(err)
-		}
+		sealer := storetest.Sealer(t)
 		if _, err := demo.LoadScaled(ctx, db, sealer, demo.Scale{Partners: 12, Customers: 1500, Entries: 6000, Seed: 7}, io.Discard); err != nil {
 			t.Fatal(err)
 		}

@@ -5,6 +5,7 @@ package storetest
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"fmt"
 	"net/url"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"partnercenter/internal/auth"
 	"partnercenter/internal/store"
 )
 
@@ -118,4 +120,17 @@ func open(t testing.TB, dsn string) *store.DB {
 // Name is a short unique suffix for test data.
 func Name(prefix string) string {
 	return fmt.Sprintf("%s%s", prefix, strings.ReplaceAll(uuid.NewString(), "-", "")[:10])
+}
+
+// Sealer seals with a random key, as a server's master key does: secrets a
+// test stores open only through it.
+func Sealer(t testing.TB) *auth.Sealer {
+	t.Helper()
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	s, err := auth.NewSealer(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
