@@ -67,9 +67,14 @@ func List(ctx context.Context, q store.Queryer, scope Scope, f Filter) ([]*Custo
 	if f.Limit <= 0 {
 		f.Limit = 10
 	}
+	count, countArgs := store.CountColumn("customers c", w), args
+	if len(where) == 1 && scope.ManagerUserID == "" && len(scope.PartnerIDs) > 0 {
+		// Nothing but the partners: their counters know the total.
+		count, countArgs = partnersCustomers(scope.PartnerIDs)
+	}
 	var total int
-	rows, err := q.QueryContext(ctx, `SELECT `+store.CountColumn("customers c", w)+`, `+columns+` FROM customers c WHERE `+w+
-		` ORDER BY c.associated_at DESC, c.id DESC LIMIT ? OFFSET ?`, slices.Concat(args, args, []any{f.Limit, f.Offset})...)
+	rows, err := q.QueryContext(ctx, `SELECT `+count+`, `+columns+` FROM customers c WHERE `+w+
+		` ORDER BY c.associated_at DESC, c.id DESC LIMIT ? OFFSET ?`, slices.Concat(countArgs, args, []any{f.Limit, f.Offset})...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -88,10 +93,26 @@ func List(ctx context.Context, q store.Queryer, scope Scope, f Filter) ([]*Custo
 	if len(out) == 0 {
 		// No row carried the count: nothing matches or the page is past
 		// the end.
-		err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM customers c WHERE `+w, args...).Scan(&total)
+		err := q.QueryRowContext(ctx, `SELECT `+count, countArgs...).Scan(&total)
 		return nil, total, err
 	}
 	return out, total, attachManagers(ctx, q, out, now)
+}
+
+// partnersCustomers is the select-list item that totals the customers of
+// the partners from partner_customer_counts, which triggers keep exact in
+// the transaction of every change (migration 00030), and its arguments.
+// Counting the customers themselves read every one of a partner's
+// customers on every call: 7 ms for 12,700 customers under load, 25 to
+// 45 ms for 157,000; this reads one row a partner. It goes in the page's
+// statement, so that the page and the total come from one snapshot.
+func partnersCustomers(partnerIDs []string) (string, []any) {
+	args := make([]any, len(partnerIDs))
+	for i, id := range partnerIDs {
+		args[i] = id
+	}
+	return `(SELECT COALESCE(SUM(customers), 0) FROM partner_customer_counts WHERE partner_id IN (` +
+		strings.TrimSuffix(strings.Repeat("?, ", len(partnerIDs)), ", ") + `))`, args
 }
 
 // attachManagers fills the manager in charge at now for each customer.

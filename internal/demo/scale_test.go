@@ -66,7 +66,9 @@ func TestLoadScaled(t *testing.T) {
 			q := `SELECT COUNT(*) || ' indexes' FROM sqlite_master WHERE type = 'index'`
 			if db.Dialect == store.Postgres {
 				q = `SELECT (SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema()) || ' indexes, ' ||
-					(SELECT COUNT(*) FROM pg_constraint WHERE contype = 'f' AND connamespace = current_schema()::regnamespace) || ' foreign keys'`
+					(SELECT COUNT(*) FROM pg_constraint WHERE contype = 'f' AND connamespace = current_schema()::regnamespace) || ' foreign keys, ' ||
+					(SELECT COUNT(*) FROM pg_trigger t JOIN pg_class r ON r.oid = t.tgrelid
+						WHERE r.relnamespace = current_schema()::regnamespace AND NOT t.tgisinternal AND t.tgenabled <> 'D') || ' enabled triggers'`
 			}
 			var s string
 			if err := db.Reader().QueryRowContext(ctx, q).Scan(&s); err != nil {
@@ -85,7 +87,8 @@ func TestLoadScaled(t *testing.T) {
 				t.Errorf("progress names no %s:\n%s", table, progress.String())
 			}
 		}
-		// The indexes and foreign keys set aside for the bulk load are back.
+		// The indexes, foreign keys and triggers set aside for the bulk load
+		// are back.
 		if after := schema(); after != schemaBefore {
 			t.Errorf("schema before the generation: %s; after: %s", schemaBefore, after)
 		}
@@ -128,6 +131,11 @@ func TestLoadScaled(t *testing.T) {
 		// Skewed: the biggest partner has several times the average.
 		if top := count(`SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM customers WHERE partner_id IN ` + gen + ` GROUP BY partner_id) x`); top < 3*900/20 {
 			t.Errorf("the biggest partner has %d customers: not skewed", top)
+		}
+		// Every partner's customers are counted, as the triggers count them.
+		if n := count(`SELECT COUNT(*) FROM (SELECT partner_id, COUNT(*) AS n FROM customers WHERE partner_id IS NOT NULL GROUP BY partner_id) g
+			FULL JOIN partner_customer_counts k ON k.partner_id = g.partner_id WHERE COALESCE(g.n, 0) <> COALESCE(k.customers, 0)`); n != 0 {
+			t.Errorf("%d partners whose partner_customer_counts differ from their customers", n)
 		}
 		// Every kind of movement, and a 调账记录 for each allocation and
 		// reclaim, as the real operations leave.
