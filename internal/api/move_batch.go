@@ -93,6 +93,10 @@ func (b *moveBatcher) apply(batch []*pendingMove) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	err := b.db.InTx(ctx, func(tx *store.Tx) error {
+		// The batch's writes after the partner's account is locked go in
+		// one round trip with the commit's; any failure of the batch sends
+		// each move again alone (below), where its error has its meaning.
+		tx.WriteBehind()
 		moves := make([]funds.CustomerMove, len(batch))
 		for i, p := range batch {
 			moves[i] = p.move

@@ -40,7 +40,9 @@ func rowChunks(d Dialect, n int) []int {
 }
 
 // ExecRows runs head followed by one tuple per row (the rows' arguments in
-// order) and then tail (an ON CONFLICT clause, say), chunk by chunk.
+// order) and then tail (an ON CONFLICT clause, say), chunk by chunk. In a
+// write-behind transaction (writebehind.go) the statements wait and their
+// errors come later.
 func ExecRows(ctx context.Context, tx *Tx, head, tuple, tail string, rows [][]any) error {
 	at := 0
 	for _, size := range rowChunks(tx.Dialect(), len(rows)) {
@@ -55,10 +57,13 @@ func ExecRows(ctx context.Context, tx *Tx, head, tuple, tail string, rows [][]an
 			args = append(args, rows[at+i]...)
 		}
 		q.WriteString(tail)
+		at += size
+		if tx.queue(q.String(), args) {
+			continue // write-behind: sent with the next statement or the commit
+		}
 		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
 			return err
 		}
-		at += size
 	}
 	return nil
 }

@@ -59,6 +59,9 @@ type DB struct {
 	writeStmts, readStmts *stmtCache
 	// checkpoints copies the WAL back into the database file; SQLite only.
 	checkpoints *checkpointer
+	// dsn is PostgreSQL's URL, for the listeners' own connections (listen.go).
+	dsn string
+	listenerSet
 }
 
 // Open connects to the database named by dsn: "sqlite:PATH" (or "sqlite::memory:"
@@ -139,11 +142,12 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: connect postgres: %w", err)
 	}
-	return &DB{Dialect: Postgres, write: db, read: db, Now: time.Now}, nil
+	return &DB{Dialect: Postgres, write: db, read: db, Now: time.Now, dsn: u.String()}, nil
 }
 
 // Close releases every connection.
 func (db *DB) Close() error {
+	db.closeListeners()
 	if db.group != nil {
 		db.group.close()
 	}
@@ -215,16 +219,25 @@ type Tx struct {
 	dialect Dialect
 	Now     time.Time
 	after   []func()
-	stmts   *stmtCache // nil: every statement is prepared afresh
+	stmts   *stmtCache     // nil: every statement is prepared afresh
+	behind  *pendingWrites // nil unless WriteBehind (writebehind.go)
 }
 
 func (t *Tx) Dialect() Dialect { return t.dialect }
 
 // SQL is the underlying transaction, for libraries (the job queue) that
-// enqueue in the same transaction as the business write.
-func (t *Tx) SQL() *sql.Tx { return t.tx }
+// enqueue in the same transaction as the business write. Writes waiting in
+// a write-behind transaction are sent first, so the library's statements
+// see them; their error, if any, comes back from the commit.
+func (t *Tx) SQL() *sql.Tx {
+	_ = t.flush(context.Background())
+	return t.tx
+}
 
 func (t *Tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if err := t.flush(ctx); err != nil {
+		return nil, err
+	}
 	q = rebind(t.dialect, q)
 	if s := t.txStmt(ctx, q); s != nil {
 		rows, err := s.QueryContext(ctx, args...)
@@ -246,11 +259,18 @@ func (t *Tx) QueryCustomPlan(ctx context.Context, q string, args ...any) (*sql.R
 	if t.dialect != Postgres {
 		return t.QueryContext(ctx, q, args...)
 	}
+	if err := t.flush(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := t.tx.QueryContext(ctx, rebind(t.dialect, q), append([]any{pgx.QueryExecModeExec}, args...)...)
 	return rows, translate(err)
 }
 
+// QueryRowContext sends writes waiting in a write-behind transaction first;
+// if that fails, the row's error is the aborted transaction's and the
+// commit returns the writes' own error.
 func (t *Tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	_ = t.flush(ctx)
 	q = rebind(t.dialect, q)
 	if s := t.txStmt(ctx, q); s != nil {
 		return s.QueryRowContext(ctx, args...)
@@ -259,6 +279,9 @@ func (t *Tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Ro
 }
 
 func (t *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if err := t.flush(ctx); err != nil {
+		return nil, err
+	}
 	q = rebind(t.dialect, q)
 	if s := t.txStmt(ctx, q); s != nil {
 		res, err := s.ExecContext(ctx, args...)
@@ -349,7 +372,14 @@ func (db *DB) inTxOnceAt(ctx context.Context, now func() time.Time, fn func(tx *
 		return translate(err)
 	}
 	tx := &Tx{tx: sqlTx, dialect: db.Dialect, Now: now().UTC()}
-	if err := runGuarded(fn, tx); err != nil {
+	err = runGuarded(fn, tx)
+	switch {
+	case err == nil:
+		err = tx.flush(ctx) // writes still waiting go before the commit
+	case tx.behind != nil && tx.behind.err != nil:
+		err = tx.behind.err // a failed flush is the cause of what fn saw after it
+	}
+	if err != nil {
 		_ = sqlTx.Rollback()
 		return err
 	}
