@@ -70,11 +70,15 @@ type Config struct {
 	DateSkew time.Duration
 	// TouchEvery is how often a key's last use is recorded at most.
 	TouchEvery time.Duration
+	// KeyCache keeps access keys between requests on PostgreSQL, dropped
+	// when the database announces a change (keycache.go). Off where
+	// announcements cannot arrive, e.g. behind a pooler in transaction mode.
+	KeyCache bool
 }
 
 // DefaultConfig is the configuration without environment overrides.
 func DefaultConfig() Config {
-	return Config{RateLimit: 10, MaxBodyBytes: 1 << 20, DateSkew: 15 * time.Minute, TouchEvery: time.Minute}
+	return Config{RateLimit: 10, MaxBodyBytes: 1 << 20, DateSkew: 15 * time.Minute, TouchEvery: time.Minute, KeyCache: true}
 }
 
 // Environment variables that override the defaults.
@@ -83,6 +87,7 @@ const (
 	EnvRateLimits     = "PARTNERCENTER_API_RATE_LIMITS" // per operation: "CheckUserIdentity=5,ListSubCustomers=20"
 	EnvRateBurst      = "PARTNERCENTER_API_RATE_BURST"  // burst per key and operation; unset: the operation's rate
 	EnvTrustedProxies = "PARTNERCENTER_TRUSTED_PROXIES" // CIDRs or addresses, comma separated
+	EnvKeyCache       = "PARTNERCENTER_API_KEY_CACHE"   // "off": read the access key on every request
 )
 
 // ConfigFromEnv reads the overrides; an unparsable value is an error.
@@ -112,6 +117,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			}
 			c.RateLimits[strings.TrimSpace(op)] = f
 		}
+	}
+	switch v := getenv(EnvKeyCache); v {
+	case "", "on":
+	case "off":
+		c.KeyCache = false
+	default:
+		return c, fmt.Errorf("%s: %q is neither on nor off", EnvKeyCache, v)
 	}
 	if v := getenv(EnvTrustedProxies); v != "" {
 		for _, item := range strings.Split(v, ",") {
@@ -191,11 +203,17 @@ type service struct {
 	moves *moveBatcher // 拨款 and 回收 applied together (move_batch.go)
 
 	limiter ratelimit.Limiter // per access key and operation, shared by the nodes on PostgreSQL
+
+	keys *keyCache // nil: every request reads its key
 }
 
 func newService(a *app.App, cfg Config) *service {
-	return &service{app: a, cfg: cfg, touched: map[string]time.Time{}, moves: &moveBatcher{db: a.DB},
+	s := &service{app: a, cfg: cfg, touched: map[string]time.Time{}, moves: &moveBatcher{db: a.DB},
 		limiter: ratelimit.New(a.DB, a.Metrics, a.Log)}
+	if cfg.KeyCache {
+		s.keys = newKeyCache(a.DB, a.Metrics)
+	}
+	return s
 }
 
 // Call is what a handler receives: the verified caller and the request.

@@ -11,7 +11,6 @@ import (
 
 	"partnercenter/internal/api/signing"
 	"partnercenter/internal/auth"
-	"partnercenter/internal/partner"
 	"partnercenter/internal/store"
 )
 
@@ -61,7 +60,7 @@ func (s *service) authenticate(r *http.Request, body []byte) (*Call, error) {
 			signedAt.UTC().Format(signing.DateFormat), now.UTC().Format(signing.DateFormat))
 	}
 	ctx := r.Context()
-	key, p, err := partner.ByAccessKey(ctx, s.app.DB.Reader(), s.app.Sealer, a.Access)
+	key, p, err := s.keys.lookup(ctx, s.app.DB.Reader(), s.app.Sealer, a.Access)
 	if errors.Is(err, auth.ErrUnknownKey) {
 		return nil, apiError("PC.0302", "api.ak_unknown", "Incorrect IAM authentication information: ak %s not exist", a.Access)
 	}

@@ -3,7 +3,6 @@ package ratelimit
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"log/slog"
 	"math"
 	"sync/atomic"
@@ -51,20 +50,10 @@ func NewPostgres(db *store.DB, m *metrics.Metrics, log *slog.Logger) *Postgres {
 		log = slog.New(slog.DiscardHandler)
 	}
 	p := &Postgres{db: db.WriterPool(), timeout: Timeout, log: log}
-	p.failed = prometheus.NewCounter(prometheus.CounterOpts{
+	p.failed = metrics.Register(m, prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "partnercenter_api_rate_limit_errors_total",
 		Help: "API rate-limit checks that could not reach the database; each let its request through.",
-	})
-	if m != nil {
-		if err := m.Registry.Register(p.failed); err != nil {
-			// A second API on the same registry (tests mount several)
-			// counts on the first one's counter.
-			var are prometheus.AlreadyRegisteredError
-			if errors.As(err, &are) {
-				p.failed = are.ExistingCollector.(prometheus.Counter)
-			}
-		}
-	}
+	}))
 	return p
 }
 

@@ -4,6 +4,7 @@ package metrics
 
 import (
 	"database/sql"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -57,4 +58,23 @@ func (m *Metrics) ObserveRequest(route, method string, status int, d time.Durati
 		route = "unmatched"
 	}
 	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Observe(d.Seconds())
+}
+
+// Register adds c to m's registry and returns it, or returns the collector
+// registered before under the same name (several APIs mounted on one
+// node's App, as tests do, count on one instrument). A nil m registers
+// nothing.
+func Register[C prometheus.Collector](m *Metrics, c C) C {
+	if m == nil {
+		return c
+	}
+	if err := m.Registry.Register(c); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			if existing, ok := are.ExistingCollector.(C); ok {
+				return existing
+			}
+		}
+	}
+	return c
 }
