@@ -190,7 +190,8 @@ func TestListCountsFromCounters(t *testing.T) {
 
 		// The unfiltered total is the counters' (a manager's scope is a
 		// filter): set them apart from the rows to tell which was read.
-		if _, err := db.WriterPool().ExecContext(ctx, db.Rebind(`UPDATE partner_customer_counts SET customers = customers + 100`)); err != nil {
+		if _, err := db.WriterPool().ExecContext(ctx, db.Rebind(`INSERT INTO partner_customer_counts (partner_id, slot, customers)
+			SELECT DISTINCT partner_id, 1000, 100 FROM partner_customer_counts`)); err != nil {
 			t.Fatal(err)
 		}
 		check("counters off by 100", 106, 207)

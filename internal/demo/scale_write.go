@@ -167,9 +167,11 @@ func (s pgSink) deferCustomerCounts(ctx context.Context, partnerIDs []string) (r
 		return nil, err
 	}
 	return func() (int, error) {
+		if _, err := s.tx.Exec(ctx, `DELETE FROM partner_customer_counts WHERE partner_id = ANY($1)`, partnerIDs); err != nil {
+			return 0, err
+		}
 		tag, err := s.tx.Exec(ctx, `INSERT INTO partner_customer_counts (partner_id, customers)
-			SELECT partner_id, COUNT(*) FROM customers WHERE partner_id = ANY($1) GROUP BY partner_id
-			ON CONFLICT (partner_id) DO UPDATE SET customers = excluded.customers`, partnerIDs)
+			SELECT partner_id, COUNT(*) FROM customers WHERE partner_id = ANY($1) GROUP BY partner_id`, partnerIDs)
 		if err != nil {
 			return 0, err
 		}
