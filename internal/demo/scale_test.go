@@ -137,6 +137,20 @@ func TestLoadScaled(t *testing.T) {
 			FULL JOIN (SELECT partner_id, SUM(customers) AS customers FROM partner_customer_counts GROUP BY partner_id) k ON k.partner_id = g.partner_id WHERE COALESCE(g.n, 0) <> COALESCE(k.customers, 0)`); n != 0 {
 			t.Errorf("%d partners whose partner_customer_counts differ from their customers", n)
 		}
+		// Every partner's 调账记录 are counted, in all and for each customer
+		// or indirect reseller, as the triggers count them.
+		if n := count(`SELECT COUNT(*) FROM (SELECT partner_id, subject, COUNT(*) AS n FROM (
+				SELECT partner_id, '' AS subject FROM fund_adjustments
+				UNION ALL SELECT partner_id, customer_id FROM fund_adjustments WHERE customer_id IS NOT NULL
+				UNION ALL SELECT partner_id, indirect_partner FROM fund_adjustments WHERE indirect_partner IS NOT NULL) s GROUP BY partner_id, subject) g
+			FULL JOIN (SELECT partner_id, subject, SUM(records) AS records FROM fund_adjustment_counts GROUP BY partner_id, subject) k
+				ON k.partner_id = g.partner_id AND k.subject = g.subject
+			WHERE COALESCE(g.n, 0) <> COALESCE(k.records, 0)`); n != 0 {
+			t.Errorf("%d (partner, subject) whose fund_adjustment_counts differ from their 调账记录", n)
+		}
+		if n := count(`SELECT COUNT(*) FROM fund_adjustment_counts WHERE subject <> '' AND partner_id IN ` + gen); n == 0 {
+			t.Error("no customer or reseller counts 调账记录")
+		}
 		// Every kind of movement, and a 调账记录 for each allocation and
 		// reclaim, as the real operations leave.
 		for _, code := range []string{"RECHARGE", "BEADJUST", "BERETRIEVE", "DEDEUCT"} {

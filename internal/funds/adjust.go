@@ -304,11 +304,17 @@ func Adjustments(ctx context.Context, q store.Queryer, f AdjustmentFilter) ([]Ad
 	if f.Limit <= 0 {
 		f.Limit = 10
 	}
+	count, countArgs := store.CountColumn("fund_adjustments a", w), args
+	if f.OperationType == "" && f.TransID == "" && f.From.IsZero() && f.To.IsZero() {
+		// Nothing but the partner and perhaps a customer: the counters know
+		// the total.
+		count, countArgs = adjustmentsCounted(f.PartnerID, f.CustomerID)
+	}
 	var total int
-	rows, err := q.QueryContext(ctx, `SELECT `+store.CountColumn("fund_adjustments a", w)+`, a.trans_id, a.partner_id, COALESCE(a.customer_id, ''), COALESCE(c.domain_name, ''),
+	rows, err := q.QueryContext(ctx, `SELECT `+count+`, a.trans_id, a.partner_id, COALESCE(a.customer_id, ''), COALESCE(c.domain_name, ''),
 		COALESCE(a.indirect_partner, ''), a.operation_type, a.amount, a.memo, a.operator, a.at
 		FROM fund_adjustments a LEFT JOIN customers c ON c.id = a.customer_id WHERE `+w+` ORDER BY a.at DESC, a.trans_id DESC LIMIT ? OFFSET ?`,
-		slices.Concat(args, args, []any{f.Limit, f.Offset})...)
+		slices.Concat(countArgs, args, []any{f.Limit, f.Offset})...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -330,10 +336,26 @@ func Adjustments(ctx context.Context, q store.Queryer, f AdjustmentFilter) ([]Ad
 	if len(out) == 0 {
 		// No row carried the count: nothing matches or the page is past
 		// the end.
-		err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM fund_adjustments a WHERE `+w, args...).Scan(&total)
+		err := q.QueryRowContext(ctx, `SELECT `+count, countArgs...).Scan(&total)
 		return nil, total, err
 	}
 	return out, total, nil
+}
+
+// adjustmentsCounted is the select-list item that totals a partner's
+// 调账记录 from fund_adjustment_counts, which triggers keep exact in the
+// transaction of every change (migration 00032), and its arguments:
+// the empty subject is all of the partner's records, a customer or reseller id
+// those the customer filter matches. Counting the records themselves read
+// every one that matches on every call: with a customer, a BitmapOr over
+// two indexes and a heap visit a record, 1.3 ms for a customer of 1,100
+// records and growing with every movement, more than half of the
+// database's time in the mixed benchmark; without, all of the partner's
+// records (378,000 for the biggest partner of the large demo set). This
+// reads at most 16 rows. It goes in the page's statement, so that the page
+// and the total come from one snapshot.
+func adjustmentsCounted(partnerID, subject string) (string, []any) {
+	return `(SELECT COALESCE(SUM(records), 0) FROM fund_adjustment_counts WHERE partner_id = ? AND subject = ?)`, []any{partnerID, subject}
 }
 
 func nullable(s string) any {

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"fmt"
 
 	"github.com/pressly/goose/v3"
 )
@@ -27,33 +26,18 @@ func init() {
 	goose.AddNamedMigrationContext("00030_customer_counts.go", customerCountsUp, customerCountsDown)
 }
 
-// A partner's count is the sum of its rows, one for each of up to
-// customerCountSlots slots: every change adds or takes one in its
-// transaction's slot (the transaction id modulo 16 on PostgreSQL, so that
-// a transaction's changes of one partner lock one row, and concurrent
-// transactions, whose ids follow each other, spread over the slots). With
-// one row a partner, every transaction creating a customer of the partner
-// held that row from its insert to its commit and the next one waited
-// (the mixed benchmark's 85 creations a second for one partner: 9.5 ms an
-// insert, most of it waiting). Which slot a change lands in never matters
-// to the sum, so a customer added in one slot and removed in another
-// leaves the total right (and one slot, alone, may read below zero).
-// SQLite has one writer: slot 0.
-const customerCountSlots = 16
-
-// customerCountsChange adds delta (1 or -1) for the partner of row (NEW or
-// OLD), in the slot the expression picks.
-func customerCountsChange(row, delta, slot string) string {
-	return `INSERT INTO partner_customer_counts (partner_id, slot, customers) SELECT ` + row + `.partner_id, ` + slot + `, ` + delta +
-		` WHERE ` + row + `.partner_id IS NOT NULL
-	ON CONFLICT (partner_id, slot) DO UPDATE SET customers = partner_customer_counts.customers + excluded.customers`
+// customerCounts keeps partner_customer_counts, in countSlots slots a
+// partner: a customer counts for its partner, if it has one.
+var customerCounts = slotCounter{
+	counts: "partner_customer_counts", column: "customers", keyCols: []string{"partner_id"},
+	table: "customers", function: "partner_customer_counts_keep",
+	keysOf: func(row string) [][]string { return [][]string{{row + ".partner_id"}} },
+	when:   func(row string) string { return row + ".partner_id IS NOT NULL" },
+	moving: []string{"partner_id"},
 }
 
-// customerCountsTriggers names the triggers on customers.
-var customerCountsTriggers = []string{"customers_count_insert", "customers_count_delete", "customers_count_update"}
-
 func customerCountsUp(ctx context.Context, tx *sql.Tx) error {
-	stmts := []string{
+	stmts := append([]string{
 		`CREATE TABLE partner_customer_counts (
 			partner_id TEXT NOT NULL,
 			slot       INTEGER NOT NULL DEFAULT 0,
@@ -62,65 +46,10 @@ func customerCountsUp(ctx context.Context, tx *sql.Tx) error {
 		)`,
 		`INSERT INTO partner_customer_counts (partner_id, customers)
 		SELECT partner_id, COUNT(*) FROM customers WHERE partner_id IS NOT NULL GROUP BY partner_id`,
-	}
-	if isPostgres(ctx, tx) {
-		slot := fmt.Sprintf("(txid_current() %% %d)::int", customerCountSlots)
-		stmts = append(stmts,
-			`CREATE FUNCTION partner_customer_counts_keep() RETURNS trigger LANGUAGE plpgsql AS $$
-			BEGIN
-				IF TG_OP <> 'INSERT' THEN
-					`+customerCountsChange("OLD", "-1", slot)+`;
-				END IF;
-				IF TG_OP <> 'DELETE' THEN
-					`+customerCountsChange("NEW", "1", slot)+`;
-				END IF;
-				RETURN NULL;
-			END $$`,
-			`CREATE TRIGGER customers_count_insert AFTER INSERT ON customers FOR EACH ROW
-				WHEN (NEW.partner_id IS NOT NULL) EXECUTE FUNCTION partner_customer_counts_keep()`,
-			`CREATE TRIGGER customers_count_delete AFTER DELETE ON customers FOR EACH ROW
-				WHEN (OLD.partner_id IS NOT NULL) EXECUTE FUNCTION partner_customer_counts_keep()`,
-			`CREATE TRIGGER customers_count_update AFTER UPDATE OF partner_id ON customers FOR EACH ROW
-				WHEN (OLD.partner_id IS DISTINCT FROM NEW.partner_id) EXECUTE FUNCTION partner_customer_counts_keep()`)
-	} else {
-		take, add := customerCountsChange("OLD", "-1", "0"), customerCountsChange("NEW", "1", "0")
-		stmts = append(stmts,
-			`CREATE TRIGGER customers_count_insert AFTER INSERT ON customers WHEN NEW.partner_id IS NOT NULL BEGIN
-				`+add+`;
-			END`,
-			`CREATE TRIGGER customers_count_delete AFTER DELETE ON customers WHEN OLD.partner_id IS NOT NULL BEGIN
-				`+take+`;
-			END`,
-			`CREATE TRIGGER customers_count_update AFTER UPDATE OF partner_id ON customers WHEN OLD.partner_id IS NOT NEW.partner_id BEGIN
-				`+take+`;
-				`+add+`;
-			END`)
-	}
-	for _, s := range stmts {
-		if _, err := tx.ExecContext(ctx, s); err != nil {
-			return err
-		}
-	}
-	return nil
+	}, customerCounts.createTriggers(isPostgres(ctx, tx))...)
+	return execAll(ctx, tx, stmts)
 }
 
 func customerCountsDown(ctx context.Context, tx *sql.Tx) error {
-	postgres := isPostgres(ctx, tx)
-	var stmts []string
-	for _, name := range customerCountsTriggers {
-		if postgres {
-			name += ` ON customers`
-		}
-		stmts = append(stmts, `DROP TRIGGER `+name)
-	}
-	if postgres {
-		stmts = append(stmts, `DROP FUNCTION partner_customer_counts_keep()`)
-	}
-	stmts = append(stmts, `DROP TABLE partner_customer_counts`)
-	for _, s := range stmts {
-		if _, err := tx.ExecContext(ctx, s); err != nil {
-			return err
-		}
-	}
-	return nil
+	return execAll(ctx, tx, append(customerCounts.dropTriggers(isPostgres(ctx, tx)), `DROP TABLE partner_customer_counts`))
 }
