@@ -277,35 +277,57 @@ type AdjustmentFilter struct {
 
 // Adjustments lists a partner's 调账记录, newest first, with the total.
 func Adjustments(ctx context.Context, q store.Queryer, f AdjustmentFilter) ([]Adjustment, int, error) {
-	where, args := []string{"a.partner_id = ?"}, []any{f.PartnerID}
-	if f.CustomerID != "" {
-		// The API names the indirect reseller of an allocation to a
-		// reseller in customer_id, so the filter matches either.
-		where = append(where, "(a.customer_id = ? OR a.indirect_partner = ?)")
-		args = append(args, f.CustomerID, f.CustomerID)
-	}
+	// rest are the conditions besides the partner's and the customer's.
+	var rest []string
+	var restArgs []any
 	if f.OperationType != "" {
-		where = append(where, "a.operation_type = ?")
-		args = append(args, f.OperationType)
+		rest = append(rest, "a.operation_type = ?")
+		restArgs = append(restArgs, f.OperationType)
 	}
 	if f.TransID != "" {
-		where = append(where, "a.trans_id = ?")
-		args = append(args, f.TransID)
+		rest = append(rest, "a.trans_id = ?")
+		restArgs = append(restArgs, f.TransID)
 	}
 	if !f.From.IsZero() {
-		where = append(where, "a.at >= ?")
-		args = append(args, store.Micros(f.From))
+		rest = append(rest, "a.at >= ?")
+		restArgs = append(restArgs, store.Micros(f.From))
 	}
 	if !f.To.IsZero() {
-		where = append(where, "a.at <= ?")
-		args = append(args, store.Micros(f.To))
+		rest = append(rest, "a.at <= ?")
+		restArgs = append(restArgs, store.Micros(f.To))
 	}
-	w := strings.Join(where, " AND ")
 	if f.Limit <= 0 {
 		f.Limit = 10
 	}
+	and := func(conds ...string) string { return strings.Join(append(conds, rest...), " AND ") }
+	// The API names the indirect reseller of an allocation to a reseller
+	// in customer_id, so the customer filter matches either column.
+	w, args := and("a.partner_id = ?"), slices.Concat([]any{f.PartnerID}, restArgs)
+	source, sourceArgs := "fund_adjustments a", args
+	sourceWhere := " WHERE " + w
+	if f.CustomerID != "" {
+		w, args = and("a.partner_id = ?", "(a.customer_id = ? OR a.indirect_partner = ?)"), slices.Concat([]any{f.PartnerID, f.CustomerID, f.CustomerID}, restArgs)
+		// The page is read as the newest records of each column, each from
+		// its own index in order, merged: with the OR in one WHERE,
+		// PostgreSQL combined two bitmaps and sorted every matching record
+		// for the page (or, with a generic plan, walked the partner's
+		// records newest first until ten were the customer's), 1.6 to 5.5
+		// ms a page in the mixed benchmark, the most expensive statement
+		// there. A record naming the id in both columns comes from the
+		// first part only.
+		newest := func(cond string) string {
+			return `SELECT * FROM (SELECT * FROM fund_adjustments a WHERE ` + and("a.partner_id = ?", cond) +
+				` ORDER BY a.at DESC, a.trans_id DESC LIMIT ?)`
+		}
+		n := f.Offset + f.Limit
+		source = `(` + newest("a.customer_id = ?") + ` x UNION ALL ` +
+			newest("a.indirect_partner = ? AND (a.customer_id IS NULL OR a.customer_id <> ?)") + ` y) a`
+		sourceWhere = ""
+		sourceArgs = slices.Concat([]any{f.PartnerID, f.CustomerID}, restArgs, []any{n},
+			[]any{f.PartnerID, f.CustomerID, f.CustomerID}, restArgs, []any{n})
+	}
 	count, countArgs := store.CountColumn("fund_adjustments a", w), args
-	if f.OperationType == "" && f.TransID == "" && f.From.IsZero() && f.To.IsZero() {
+	if len(rest) == 0 {
 		// Nothing but the partner and perhaps a customer: the counters know
 		// the total.
 		count, countArgs = adjustmentsCounted(f.PartnerID, f.CustomerID)
@@ -313,8 +335,8 @@ func Adjustments(ctx context.Context, q store.Queryer, f AdjustmentFilter) ([]Ad
 	var total int
 	rows, err := q.QueryContext(ctx, `SELECT `+count+`, a.trans_id, a.partner_id, COALESCE(a.customer_id, ''), COALESCE(c.domain_name, ''),
 		COALESCE(a.indirect_partner, ''), a.operation_type, a.amount, a.memo, a.operator, a.at
-		FROM fund_adjustments a LEFT JOIN customers c ON c.id = a.customer_id WHERE `+w+` ORDER BY a.at DESC, a.trans_id DESC LIMIT ? OFFSET ?`,
-		slices.Concat(countArgs, args, []any{f.Limit, f.Offset})...)
+		FROM `+source+` LEFT JOIN customers c ON c.id = a.customer_id`+sourceWhere+` ORDER BY a.at DESC, a.trans_id DESC LIMIT ? OFFSET ?`,
+		slices.Concat(countArgs, sourceArgs, []any{f.Limit, f.Offset})...)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -2,6 +2,7 @@ package funds_test
 
 import (
 	"context"
+	"slices"
 	"fmt"
 	"testing"
 	"time"
@@ -63,6 +64,42 @@ func checkAdjustmentCounts(t *testing.T, db *store.DB, when string) {
 		}
 	}
 	ctx := context.Background()
+	for k := range want {
+		// Every page, in the order of the records themselves.
+		cond, args := "1 = 1", []any{k[0]}
+		if k[1] != "" {
+			cond, args = "(customer_id = ? OR indirect_partner = ?)", append(args, k[1], k[1])
+		}
+		var order []string
+		rows, err := db.Reader().QueryContext(ctx, `SELECT trans_id FROM fund_adjustments WHERE partner_id = ? AND `+cond+
+			` ORDER BY at DESC, trans_id DESC`, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			order = append(order, id)
+		}
+		if err := rows.Close(); err != nil {
+			t.Fatal(err)
+		}
+		var listed []string
+		for offset := 0; offset <= len(order); offset += 3 {
+			page, _, err := funds.Adjustments(ctx, db.Reader(), funds.AdjustmentFilter{PartnerID: k[0], CustomerID: k[1], Offset: offset, Limit: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range page {
+				listed = append(listed, a.TransID)
+			}
+		}
+		if !slices.Equal(listed, order) {
+			t.Errorf("%s: partner %s, subject %q: pages list %q, want %q", when, k[0], k[1], listed, order)
+		}
+	}
 	for k, n := range want {
 		for _, page := range []funds.AdjustmentFilter{{Limit: 2}, {Offset: 1000}} {
 			page.PartnerID, page.CustomerID = k[0], k[1]
