@@ -2,8 +2,8 @@ package funds_test
 
 import (
 	"context"
-	"slices"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
