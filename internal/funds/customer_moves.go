@@ -56,42 +56,11 @@ func MoveCustomers(ctx context.Context, tx *store.Tx, moves []CustomerMove) ([]*
 		return nil, nil, err
 	}
 
-	// The accounts: each partner's recharge and credit account, each
-	// customer's balance, all locked at once by ApplyEach.
-	type partnerAccounts struct{ recharge, credit string }
-	partners := map[string]partnerAccounts{}
-	custAccts := map[string]string{} // customer id → account id
 	byPartner := map[string][]string{}
 	for i, a := range ops {
 		if live[i] {
 			byPartner[a.partnerID] = append(byPartner[a.partnerID], a.customerID)
 		}
-	}
-	var lockIDs []string
-	for partnerID, customerIDs := range byPartner {
-		r, c, err := openPartnerAccounts(ctx, tx, partnerID)
-		if err != nil {
-			return nil, nil, err
-		}
-		partners[partnerID] = partnerAccounts{r.ID, c.ID}
-		found, err := ledger.FindMany(ctx, tx, ownerCustomer, KindCustomer, customerIDs)
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, id := range customerIDs {
-			a := found[id]
-			if a == nil {
-				// First money for this customer.
-				if a, err = customerAccount(ctx, tx, partnerID, id); err != nil {
-					return nil, nil, err
-				}
-			}
-			custAccts[id] = a.ID
-		}
-		lockIDs = append(lockIDs, r.ID, c.ID)
-	}
-	for _, id := range custAccts {
-		lockIDs = append(lockIDs, id)
 	}
 
 	// The partners' callback endpoints are read before the accounts are
@@ -99,6 +68,27 @@ func MoveCustomers(ctx context.Context, tx *store.Tx, moves []CustomerMove) ([]*
 	subscriptions, err := webhook.ReadSubscriptions(ctx, tx, slices.Collect(maps.Keys(byPartner)))
 	if err != nil {
 		return nil, nil, err
+	}
+
+	// The accounts: each partner's recharge and credit account and each
+	// customer's balance, found and locked in one statement.
+	locked, err := lockMoveAccounts(ctx, tx, byPartner)
+	if err != nil {
+		return nil, nil, err
+	}
+	type partnerAccounts struct{ recharge, credit string }
+	partners := map[string]partnerAccounts{}
+	for partnerID := range byPartner {
+		partners[partnerID] = partnerAccounts{locked[ledger.Owned{OwnerType: ownerPartner, OwnerID: partnerID, Kind: KindRecharge}].ID,
+			locked[ledger.Owned{OwnerType: ownerPartner, OwnerID: partnerID, Kind: KindCredit}].ID}
+	}
+	custAccts := map[string]string{} // customer id → account id
+	byID := make(map[string]*ledger.Account, len(locked))
+	for name, a := range locked {
+		if name.OwnerType == ownerCustomer {
+			custAccts[name.OwnerID] = a.ID
+		}
+		byID[a.ID] = a
 	}
 
 	var plans []ledger.Plan
@@ -118,7 +108,7 @@ func MoveCustomers(ctx context.Context, tx *store.Tx, moves []CustomerMove) ([]*
 		planned = append(planned, i)
 	}
 	if len(plans) > 0 {
-		outcomes, err := ledger.ApplyEach(ctx, tx, lockIDs, plans)
+		outcomes, err := ledger.ApplyLocked(ctx, tx, byID, plans)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -276,4 +266,39 @@ func checkCustomers(ctx context.Context, tx *store.Tx, ops []adjustment, live []
 		live[i] = errs[i] == nil
 	}
 	return nil
+}
+
+// lockMoveAccounts locks the accounts the moves of byPartner (partner id →
+// its customers' ids) use, by owner and kind: each partner's recharge and
+// credit account and each customer's balance. Accounts not opened yet (a
+// partner's or a customer's first money) are opened and the lot is locked
+// again; the usual batch takes one statement.
+func lockMoveAccounts(ctx context.Context, tx *store.Tx, byPartner map[string][]string) (map[ledger.Owned]*ledger.Account, error) {
+	specs := map[ledger.Owned]ledger.AccountSpec{}
+	add := func(spec ledger.AccountSpec) {
+		specs[ledger.Owned{OwnerType: spec.OwnerType, OwnerID: spec.OwnerID, Kind: spec.Kind}] = spec
+	}
+	for partnerID, customerIDs := range byPartner {
+		add(partnerAccountSpec(partnerID, KindRecharge))
+		add(partnerAccountSpec(partnerID, KindCredit))
+		for _, id := range customerIDs {
+			add(customerAccountSpec(partnerID, id))
+		}
+	}
+	names := slices.Collect(maps.Keys(specs))
+	locked, err := ledger.LockOwned(ctx, tx, names)
+	if err != nil || len(locked) == len(names) {
+		return locked, err
+	}
+	for _, name := range names {
+		if locked[name] == nil {
+			if _, err := ledger.Open(ctx, tx, specs[name]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if locked, err = ledger.LockOwned(ctx, tx, names); err == nil && len(locked) != len(names) {
+		err = ledger.ErrAccountNotFound
+	}
+	return locked, err
 }

@@ -81,15 +81,25 @@ func openPartnerAccounts(ctx context.Context, tx *store.Tx, partnerID string) (r
 }
 
 func rechargeAccount(ctx context.Context, tx *store.Tx, partnerID string) (*ledger.Account, error) {
-	return ledger.Open(ctx, tx, ledger.AccountSpec{Kind: KindRecharge, OwnerType: ownerPartner, OwnerID: partnerID, PartnerID: partnerID})
+	return ledger.Open(ctx, tx, partnerAccountSpec(partnerID, KindRecharge))
 }
 
 func creditAccount(ctx context.Context, tx *store.Tx, partnerID string) (*ledger.Account, error) {
-	return ledger.Open(ctx, tx, ledger.AccountSpec{Kind: KindCredit, OwnerType: ownerPartner, OwnerID: partnerID, PartnerID: partnerID})
+	return ledger.Open(ctx, tx, partnerAccountSpec(partnerID, KindCredit))
 }
 
 func customerAccount(ctx context.Context, tx *store.Tx, partnerID, customerID string) (*ledger.Account, error) {
-	return ledger.Open(ctx, tx, ledger.AccountSpec{Kind: KindCustomer, OwnerType: ownerCustomer, OwnerID: customerID, PartnerID: partnerID})
+	return ledger.Open(ctx, tx, customerAccountSpec(partnerID, customerID))
+}
+
+// partnerAccountSpec is a partner's account of a kind (recharge or credit).
+func partnerAccountSpec(partnerID, kind string) ledger.AccountSpec {
+	return ledger.AccountSpec{Kind: kind, OwnerType: ownerPartner, OwnerID: partnerID, PartnerID: partnerID}
+}
+
+// customerAccountSpec is the balance a partner holds for its customer.
+func customerAccountSpec(partnerID, customerID string) ledger.AccountSpec {
+	return ledger.AccountSpec{Kind: KindCustomer, OwnerType: ownerCustomer, OwnerID: customerID, PartnerID: partnerID}
 }
 
 // Balances are a partner's two accounts.

@@ -38,6 +38,13 @@ func ApplyEach(ctx context.Context, tx *store.Tx, lockIDs []string, plans []Plan
 	if err != nil {
 		return nil, err
 	}
+	return ApplyLocked(ctx, tx, accounts, plans)
+}
+
+// ApplyLocked is ApplyEach on accounts the caller has locked in this
+// transaction (LockOwned), by id: every account a plan may use. It takes
+// the accounts over: they hold the new balances afterwards.
+func ApplyLocked(ctx context.Context, tx *store.Tx, accounts map[string]*Account, plans []Plan) ([]Outcome, error) {
 	w := &writeSet{accounts: accounts}
 	out := make([]Outcome, len(plans))
 	for i, plan := range plans {

@@ -102,3 +102,44 @@ func TestApplyEachIsolatesOperations(t *testing.T) {
 		mustCheck(t, db)
 	})
 }
+
+// LockOwned finds accounts by owner and kind (a name without an account is
+// left out), and ApplyLocked moves money on them as ApplyEach does.
+func TestLockOwnedThenApplyLocked(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		x := open(t, db)
+		if _, err := apply(db, ledger.Request{ClientID: "fund", Debit: x.world.ID, Credit: x.a.ID, Amount: 10_00, Code: "RECHARGE"}); err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		names := []ledger.Owned{{OwnerType: "test", OwnerID: "a", Kind: "balance"}, {OwnerType: "test", OwnerID: "b", Kind: "balance"},
+			{OwnerType: "test", OwnerID: "a", Kind: "credit"}, {OwnerType: "test", OwnerID: "nobody", Kind: "balance"}}
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			locked, err := ledger.LockOwned(ctx, tx, names)
+			if err != nil {
+				return err
+			}
+			if len(locked) != 3 || locked[names[0]].ID != x.a.ID || locked[names[1]].ID != x.b.ID || locked[names[2]].ID != x.credit.ID {
+				t.Fatalf("LockOwned found %v, want a, b and a's credit and not the missing one", locked)
+			}
+			byID := map[string]*ledger.Account{}
+			for _, a := range locked {
+				byID[a.ID] = a
+			}
+			out, err := ledger.ApplyLocked(ctx, tx, byID, []ledger.Plan{func(locked map[string]*ledger.Account) ([]ledger.Request, error) {
+				return []ledger.Request{{ClientID: "owned", Debit: x.a.ID, Credit: x.b.ID, Amount: locked[x.a.ID].Available(), Code: "ALLOCATE"}}, nil
+			}})
+			if err == nil && out[0].Err != nil {
+				err = out[0].Err
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b int64
+		if err := db.Reader().QueryRowContext(ctx, `SELECT credits_posted - debits_posted FROM ledger_accounts WHERE id = ?`, x.b.ID).Scan(&b); err != nil || b != 10_00 {
+			t.Fatalf("b holds %d (%v), want the 10.00 a had", b, err)
+		}
+	})
+}
