@@ -9,10 +9,10 @@ package ledger
 
 import (
 	"context"
-	"strings"
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"strings"
 	"time"
 
 	"partnercenter/internal/platform/apperr"
