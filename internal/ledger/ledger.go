@@ -188,24 +188,8 @@ func LockOwned(ctx context.Context, tx *store.Tx, names []Owned) (map[Owned]*Acc
 		tuples[i] = "(?, ?, ?)"
 		args = append(args, n.OwnerType, n.OwnerID, n.Kind)
 	}
-	suffix := ""
-	if tx.Dialect() == store.Postgres {
-		suffix = " FOR UPDATE"
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+accountColumns+` FROM ledger_accounts WHERE (owner_type, owner_id, kind) IN (`+
-		strings.Join(tuples, ", ")+`) ORDER BY id`+suffix, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, err
-		}
-		out[Owned{a.OwnerType, a.OwnerID, a.Kind}] = a
-	}
-	return out, rows.Err()
+	return findBy(ctx, tx, func(a *Account) Owned { return Owned{a.OwnerType, a.OwnerID, a.Kind} },
+		`(owner_type, owner_id, kind) IN (`+strings.Join(tuples, ", ")+`) ORDER BY id`+forUpdate(tx), args)
 }
 
 // lock reads accounts for update, in one statement. On PostgreSQL the rows
@@ -214,34 +198,27 @@ func LockOwned(ctx context.Context, tx *store.Tx, names []Owned) (map[Owned]*Acc
 // single writer already serialises transactions.
 func lock(ctx context.Context, tx *store.Tx, accountIDs []string) (map[string]*Account, error) {
 	ids := sortedUnique(accountIDs)
-	suffix := ""
-	if tx.Dialect() == store.Postgres {
-		suffix = " FOR UPDATE"
-	}
-	out := make(map[string]*Account, len(ids))
 	if len(ids) == 0 {
-		return out, nil
+		return map[string]*Account{}, nil
 	}
 	in, args := store.InList(ids)
-	rows, err := tx.QueryContext(ctx, `SELECT `+accountColumns+` FROM ledger_accounts WHERE id IN `+in+` ORDER BY id`+suffix, args...)
+	out, err := findBy(ctx, tx, func(a *Account) string { return a.ID }, `id IN `+in+` ORDER BY id`+forUpdate(tx), args)
 	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, err
-		}
-		out[a.ID] = a
-	}
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	if len(out) != len(ids) {
 		return nil, ErrAccountNotFound
 	}
 	return out, nil
+}
+
+// forUpdate is the clause that locks the rows a query reads: on PostgreSQL
+// in the order they come out; SQLite's single writer needs none.
+func forUpdate(tx *store.Tx) string {
+	if tx.Dialect() == store.Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
 }
 
 // Shard names one of n accounts that together stand for one hot account
@@ -267,13 +244,13 @@ func FindMany(ctx context.Context, q store.Queryer, ownerType, kind string, owne
 }
 
 // findBy returns the accounts a condition selects, keyed as key says.
-func findBy(ctx context.Context, q store.Queryer, key func(*Account) string, where string, args []any) (map[string]*Account, error) {
+func findBy[K comparable](ctx context.Context, q store.Queryer, key func(*Account) K, where string, args []any) (map[K]*Account, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+accountColumns+` FROM ledger_accounts WHERE `+where, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[string]*Account{}
+	out := map[K]*Account{}
 	for rows.Next() {
 		a, err := scanAccount(rows)
 		if err != nil {
