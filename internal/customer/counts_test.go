@@ -19,21 +19,7 @@ func checkCounts(t *testing.T, db *store.DB, when string) {
 	t.Helper()
 	ctx := context.Background()
 	q := db.Reader()
-	rows, err := q.QueryContext(ctx, `SELECT id FROM partners ORDER BY id`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Close(); err != nil {
-		t.Fatal(err)
-	}
+	ids := storetest.Column(t, db, `SELECT id FROM partners ORDER BY id`)
 	for _, id := range ids {
 		var want, got int
 		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM customers WHERE partner_id = ?`, id).Scan(&want); err != nil {

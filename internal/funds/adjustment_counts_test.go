@@ -70,22 +70,8 @@ func checkAdjustmentCounts(t *testing.T, db *store.DB, when string) {
 		if k[1] != "" {
 			cond, args = "(customer_id = ? OR indirect_partner = ?)", append(args, k[1], k[1])
 		}
-		var order []string
-		rows, err := db.Reader().QueryContext(ctx, `SELECT trans_id FROM fund_adjustments WHERE partner_id = ? AND `+cond+
+		order := storetest.Column(t, db, `SELECT trans_id FROM fund_adjustments WHERE partner_id = ? AND `+cond+
 			` ORDER BY at DESC, trans_id DESC`, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				t.Fatal(err)
-			}
-			order = append(order, id)
-		}
-		if err := rows.Close(); err != nil {
-			t.Fatal(err)
-		}
 		var listed []string
 		for offset := 0; offset <= len(order); offset += 3 {
 			page, _, err := funds.Adjustments(ctx, db.Reader(), funds.AdjustmentFilter{PartnerID: k[0], CustomerID: k[1], Offset: offset, Limit: 3})

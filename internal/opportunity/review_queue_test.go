@@ -25,27 +25,11 @@ func queueInOneSort(t *testing.T, db *store.DB, psm, status string, now time.Tim
 	if status != "" {
 		where, args = where+" AND o.review_status = ?", append(args, status)
 	}
-	rows, err := db.Reader().QueryContext(context.Background(), `SELECT o.id FROM opportunities o WHERE `+where+`
+	return storetest.Column(t, db, `SELECT o.id FROM opportunities o WHERE `+where+`
 		ORDER BY CASE WHEN o.review_status IN (?, ?) AND o.review_due_at <= ? THEN 0
 		WHEN o.review_status IN (?, ?, ?) THEN 1 ELSE 2 END, COALESCE(o.review_due_at, 0), o.created_at DESC, o.id`,
 		append(args, opportunity.Submitted, opportunity.InReview, store.Micros(now),
 			opportunity.Submitted, opportunity.InReview, opportunity.ActionRequired)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return ids
 }
 
 // insertPOs writes n POs of the fixture's partner straight into the table,

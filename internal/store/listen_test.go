@@ -57,7 +57,9 @@ func TestListenerHearsOtherNodes(t *testing.T) {
 		return db
 	}
 	a, b := open(), open()
-	const channel = "partnercenter_test_listen"
+	// A channel of this test's own: other tests' nodes may be listening in
+	// the same database at the same time.
+	channel := storetest.Name("partnercenter_test_listen_")
 	var h heard
 	l := a.Listen(channel, h.handler())
 	eventually(t, "the listener hears its heartbeat", l.Hearing)
@@ -89,7 +91,7 @@ func TestListenerHearsOtherNodes(t *testing.T) {
 	_, resetsBefore := h.snapshot()
 	var cut int
 	if err := b.Reader().QueryRowContext(ctx, `SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity
-		WHERE datname = current_database() AND query LIKE 'LISTEN %' AND pid <> pg_backend_pid()`).Scan(&cut); err != nil || cut != 1 {
+		WHERE datname = current_database() AND query = ? AND pid <> pg_backend_pid()`, `LISTEN "`+channel+`"`).Scan(&cut); err != nil || cut != 1 {
 		t.Fatalf("cutting the listener's connection: %d cut, %v", cut, err)
 	}
 	eventually(t, "the cut is noticed (Reset)", func() bool { _, r := h.snapshot(); return r > resetsBefore })

@@ -12,6 +12,29 @@ import (
 	"partnercenter/internal/store"
 )
 
+// Column runs q with args and returns its first column's values (text, not
+// NULL) in the order the query gives them.
+func Column(t testing.TB, db *store.DB, q string, args ...any) []string {
+	t.Helper()
+	rows, err := db.Reader().QueryContext(context.Background(), q, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return out
+}
+
 // Strings runs q with args and returns the values of its first column that
 // are not NULL or empty, sorted, without repeats.
 func Strings(t testing.TB, db *store.DB, q string, args ...any) []string {
