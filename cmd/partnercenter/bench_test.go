@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"partnercenter/internal/api"
-	"partnercenter/internal/upload"
 	"partnercenter/internal/store/storetest"
 )
 
@@ -45,7 +44,6 @@ func TestBenchAPI(t *testing.T) {
 func benchDemoServer(t *testing.T, dsn string, fn func(addr string, vals map[string]string)) {
 	t.Helper()
 	t.Setenv(api.EnvRateLimit, "0")
-	t.Setenv(upload.EnvDir, t.TempDir()) // not ./data/uploads of the package's folder
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	key := filepath.Join(t.TempDir(), "master.key")

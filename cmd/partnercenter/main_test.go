@@ -14,7 +14,6 @@ import (
 
 	"partnercenter/internal/store"
 	"partnercenter/internal/store/storetest"
-	"partnercenter/internal/upload"
 )
 
 // syncBuffer is a bytes.Buffer safe for a writer goroutine and a reader.
@@ -74,7 +73,6 @@ func TestDemoAndAccessKeyCommands(t *testing.T) {
 // serve answers /readyz once started with demo data, and stops cleanly when
 // its context ends (as on SIGTERM).
 func TestServeStartsAndShutsDown(t *testing.T) {
-	t.Setenv(upload.EnvDir, t.TempDir()) // not ./data/uploads of the package's folder
 	for name, dsn := range storetest.DSNs(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
