@@ -23,7 +23,8 @@ import (
 // known to hear every announcement; otherwise every request reads the
 // database, as on SQLite, where there is one node and the read is local.
 //
-// What a change on another node costs: it is refused here once its
+// What a change on another node costs (a change through this node takes
+// effect at once, store.WatchWrites): it is refused here once its
 // announcement arrives (the time of a NOTIFY to a listening connection, a
 // millisecond or so on a LAN), where without the cache a request already
 // past its lookup is also let through; a node that stops hearing stops
@@ -61,6 +62,10 @@ func newKeyCache(db *store.DB, m *metrics.Metrics) *keyCache {
 	if c.listener == nil {
 		return nil
 	}
+	// This node's own changes take effect here at once, not when their
+	// announcement comes back: a key disabled through this node's console
+	// is refused by its next request.
+	db.WatchWrites([]string{"access_keys", "partners"}, c.reset)
 	return c
 }
 

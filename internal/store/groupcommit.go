@@ -103,7 +103,7 @@ func (c *committer) run(batch []*groupReq) {
 			results[i] = translate(err)
 			continue
 		}
-		tx := &Tx{tx: sqlTx, dialect: SQLite, Now: r.now().UTC(), stmts: c.db.writeStmts}
+		tx := &Tx{tx: sqlTx, dialect: SQLite, Now: r.now().UTC(), stmts: c.db.writeStmts, watches: &c.db.watches}
 		err := runGuarded(r.fn, tx)
 		if err != nil {
 			if _, rbErr := sqlTx.ExecContext(ctx, "ROLLBACK TO grp"); rbErr != nil {

@@ -62,6 +62,7 @@ type DB struct {
 	// dsn is PostgreSQL's URL, for the listeners' own connections (listen.go).
 	dsn string
 	listenerSet
+	watches writeWatches
 }
 
 // Open connects to the database named by dsn: "sqlite:PATH" (or "sqlite::memory:"
@@ -221,6 +222,8 @@ type Tx struct {
 	after   []func()
 	stmts   *stmtCache     // nil: every statement is prepared afresh
 	behind  *pendingWrites // nil unless WriteBehind (writebehind.go)
+	watches *writeWatches  // the DB's write watches (watch.go)
+	watched map[*writeWatch]bool
 }
 
 func (t *Tx) Dialect() Dialect { return t.dialect }
@@ -238,6 +241,7 @@ func (t *Tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows
 	if err := t.flush(ctx); err != nil {
 		return nil, err
 	}
+	t.noteWrite(q) // INSERT ... RETURNING
 	q = rebind(t.dialect, q)
 	if s := t.txStmt(ctx, q); s != nil {
 		rows, err := s.QueryContext(ctx, args...)
@@ -271,6 +275,7 @@ func (t *Tx) QueryCustomPlan(ctx context.Context, q string, args ...any) (*sql.R
 // commit returns the writes' own error.
 func (t *Tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
 	_ = t.flush(ctx)
+	t.noteWrite(q) // INSERT ... RETURNING
 	q = rebind(t.dialect, q)
 	if s := t.txStmt(ctx, q); s != nil {
 		return s.QueryRowContext(ctx, args...)
@@ -282,6 +287,7 @@ func (t *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result
 	if err := t.flush(ctx); err != nil {
 		return nil, err
 	}
+	t.noteWrite(q)
 	q = rebind(t.dialect, q)
 	if s := t.txStmt(ctx, q); s != nil {
 		res, err := s.ExecContext(ctx, args...)
@@ -371,7 +377,7 @@ func (db *DB) inTxOnceAt(ctx context.Context, now func() time.Time, fn func(tx *
 	if err != nil {
 		return translate(err)
 	}
-	tx := &Tx{tx: sqlTx, dialect: db.Dialect, Now: now().UTC()}
+	tx := &Tx{tx: sqlTx, dialect: db.Dialect, Now: now().UTC(), watches: &db.watches}
 	err = runGuarded(fn, tx)
 	switch {
 	case err == nil:

@@ -56,6 +56,7 @@ func (t *Tx) queue(q string, args []any) bool {
 	if t.behind == nil {
 		return false
 	}
+	t.noteWrite(q)
 	if t.behind.sql.Len() > 0 {
 		t.behind.sql.WriteString(";\n")
 	}
