@@ -41,7 +41,7 @@ func (db *DB) WatchWrites(tables []string, fn func()) {
 // noteWrite registers, for after the commit, the watches whose tables the
 // statement q writes.
 func (t *Tx) noteWrite(q string) {
-	if t.watches == nil {
+	if t.watches == nil || isSelect(q) {
 		return
 	}
 	t.watches.mu.RLock()
@@ -56,4 +56,11 @@ func (t *Tx) noteWrite(q string) {
 		t.watched[w] = true
 		t.AfterCommit(w.fn)
 	}
+}
+
+// isSelect reports whether q begins with SELECT, which writes no table: the
+// reads, most statements by far, skip the watches' patterns.
+func isSelect(q string) bool {
+	q = strings.TrimLeft(q, " \t\r\n")
+	return len(q) >= 6 && strings.EqualFold(q[:6], "select")
 }
